@@ -1,0 +1,173 @@
+// Starts the bundled action (`dist/index.js`) the way a GitHub runner does:
+// a Node process whose inputs arrive as `INPUT_*` variables and whose
+// outputs and job summary go to the files named by `GITHUB_OUTPUT` and
+// `GITHUB_STEP_SUMMARY`. Shared by the demo, the benchmark and the
+// end-to-end tests, so all three exercise exactly what users run.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const BUNDLE = fileURLToPath(
+  new URL('../dist/index.js', import.meta.url)
+)
+
+export interface ActionResult {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  /** The outputs the action set, parsed from the `GITHUB_OUTPUT` file. */
+  outputs: Record<string, string>
+  /** The raw outputs file, to check nothing else was written to it. */
+  outputsFile: string
+  summary: string
+  durationMs: number
+}
+
+export interface ActionProcess {
+  child: ChildProcess
+  /** Resolves when the process has exited and its files were read. */
+  result: Promise<ActionResult>
+  /** Resolves once stdout contains `text`. */
+  waitForStdout(text: string | RegExp): Promise<void>
+}
+
+export interface StartOptions {
+  /** Extra environment variables for the process. */
+  env?: Record<string, string>
+  /** Also copy the action's stdout to this process's stdout as it comes. */
+  echo?: boolean
+  /** The process is killed after this long, so no caller can hang. */
+  killAfterMs?: number
+  /** Extra arguments for node, before the script. */
+  nodeArgs?: string[]
+}
+
+/** The runner's variable name for an input: `job-id` → `INPUT_JOB-ID`. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+}
+
+export function startBundledAction(
+  inputs: Record<string, string>,
+  options: StartOptions = {}
+): ActionProcess {
+  const folder = mkdtempSync(join(tmpdir(), 'ft-gate-run-'))
+  const outputPath = join(folder, 'output')
+  const summaryPath = join(folder, 'summary')
+  writeFileSync(outputPath, '')
+  writeFileSync(summaryPath, '')
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? folder,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    RUNNER_TEMP: folder,
+    ...options.env
+  }
+  for (const [name, value] of Object.entries(inputs)) {
+    env[inputVariable(name)] = value
+  }
+
+  const startedAt = performance.now()
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BUNDLE], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  const watchers: { test: string | RegExp; resolve: () => void }[] = []
+  const matches = (test: string | RegExp): boolean =>
+    typeof test === 'string' ? stdout.includes(test) : test.test(stdout)
+
+  child.stdout?.setEncoding('utf8')
+  child.stderr?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => {
+    stdout += chunk
+    if (options.echo) process.stdout.write(chunk)
+    for (const watcher of [...watchers]) {
+      if (matches(watcher.test)) {
+        watchers.splice(watchers.indexOf(watcher), 1)
+        watcher.resolve()
+      }
+    }
+  })
+  child.stderr?.on('data', (chunk: string) => {
+    stderr += chunk
+    if (options.echo) process.stderr.write(chunk)
+  })
+
+  const killer = setTimeout(
+    () => child.kill('SIGKILL'),
+    options.killAfterMs ?? 20_000
+  )
+  const result = new Promise<ActionResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(killer)
+      const outputsFile = readFileSync(outputPath, 'utf8')
+      const summary = readFileSync(summaryPath, 'utf8')
+      rmSync(folder, { recursive: true, force: true })
+      resolve({
+        exitCode,
+        signal,
+        stdout,
+        stderr,
+        outputs: parseOutputsFile(outputsFile),
+        outputsFile,
+        summary,
+        durationMs: performance.now() - startedAt
+      })
+    })
+  })
+
+  return {
+    child,
+    result,
+    waitForStdout: test =>
+      matches(test)
+        ? Promise.resolve()
+        : new Promise(resolve => watchers.push({ test, resolve }))
+  }
+}
+
+export function runBundledAction(
+  inputs: Record<string, string>,
+  options: StartOptions = {}
+): Promise<ActionResult> {
+  return startBundledAction(inputs, options).result
+}
+
+/**
+ * Reads a `GITHUB_OUTPUT` file: `name=value` lines, or the multi-line form
+ * `name<<DELIMITER`, the value's lines, then `DELIMITER`.
+ */
+export function parseOutputsFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? ''
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name = '', delimiter] = heredoc
+      const value: string[] = []
+      for (
+        index++;
+        index < lines.length && lines[index] !== delimiter;
+        index++
+      ) {
+        value.push(lines[index] ?? '')
+      }
+      outputs[name] = value.join('\n')
+    } else if (line.includes('=')) {
+      const at = line.indexOf('=')
+      outputs[line.slice(0, at)] = line.slice(at + 1)
+    }
+  }
+  return outputs
+}

@@ -1,0 +1,82 @@
+// Echoes the job's log lines into the workflow log.
+//
+// The runner reads every line a step prints and obeys the ones that look
+// like workflow commands (`::add-mask::`, `::set-output`, `::error::`,
+// `##[group]`, ...). Log lines come from a remote service and can say
+// anything, so each page is printed between `::stop-commands::<token>` and
+// `::<token>::`: while stopped, the runner shows lines as they are and obeys
+// none of them. The token is random for every run, so no line can guess it
+// and resume commands early. The group is opened before commands stop and
+// closed after they resume, so it still folds.
+
+import { randomBytes } from 'node:crypto'
+
+/** Lines longer than this are shortened for display (parsed whole). */
+export const DISPLAY_CAP = 4000
+
+export interface LogEchoOptions {
+  /** Writes text to the step's standard output as is. */
+  write: (text: string) => void
+  /** Removes secrets from text before it is shown. */
+  redact: (text: string) => string
+  /** Fixed only by tests; a fresh random token otherwise. */
+  token?: string
+}
+
+export class LogEcho {
+  private readonly token: string
+  private groupOpen = false
+
+  constructor(private readonly options: LogEchoOptions) {
+    this.token = options.token ?? randomBytes(16).toString('hex')
+  }
+
+  openGroup(title: string): void {
+    if (this.groupOpen) return
+    this.options.write(`::group::${title.replace(/[\r\n]/g, ' ')}\n`)
+    this.groupOpen = true
+  }
+
+  closeGroup(): void {
+    if (!this.groupOpen) return
+    this.options.write('::endgroup::\n')
+    this.groupOpen = false
+  }
+
+  /** Prints remote text, one page at a time, in a single write. */
+  printRemote(lines: readonly string[]): void {
+    if (lines.length === 0) return
+    let body = ''
+    for (const line of lines) body += displayLine(line) + '\n'
+    // Only the remote text is redacted: the wrapper must stay intact
+    // whatever the key happens to spell.
+    this.options.write(
+      `::stop-commands::${this.token}\n${this.options.redact(body)}` +
+        `::${this.token}::\n`
+    )
+  }
+}
+
+/**
+ * The form of a line worth showing: a progress bar redrawn with carriage
+ * returns shows its last state only, and a very long line is cut with a note
+ * of how much was left out.
+ */
+export function displayLine(line: string): string {
+  let text = line
+  if (text.includes('\r')) {
+    const states = text.split('\r').filter(state => state !== '')
+    text = states[states.length - 1] ?? ''
+  }
+  if (text.length > DISPLAY_CAP) {
+    // Cutting between the halves of a surrogate pair would print a broken
+    // character; step back one unit when the cut lands there.
+    let end = DISPLAY_CAP
+    const code = text.charCodeAt(end - 1)
+    if (code >= 0xd800 && code <= 0xdbff) end--
+    text =
+      `${text.slice(0, end)} … [${text.length - end} more characters ` +
+      'not shown]'
+  }
+  return text
+}

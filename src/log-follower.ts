@@ -1,0 +1,221 @@
+// Follows one job's log from its first line until the job has finished and
+// its log has been read to the end.
+//
+// The loop pages through the log with `offset` = lines already read, without
+// sleeping while a backlog exists. Once caught up it reads the job's status,
+// and sleeps only when there is nothing new. The status alone decides
+// whether the job ended; the completion marker is evidence the log is
+// complete. After the status turns terminal, the log is read again after a
+// short settling pause until a read brings nothing: the pipeline writes its
+// last lines (token usage among them) a second or so after the status moves.
+
+import type { Clock } from './clock.js'
+import {
+  DeadlineReached,
+  RunAborted,
+  type JobState,
+  type LogPage
+} from './dashscope-client.js'
+import type { LogEcho } from './log-echo.js'
+
+/** The part of the API client the follower needs. */
+export interface JobReader {
+  readLogPage(offset: number, line: number): Promise<LogPage>
+  readJob(): Promise<JobState>
+}
+
+/** Statuses of a job that has not finished; any other status is an end. */
+const UNFINISHED_STATUSES = new Set([
+  'PENDING',
+  'QUEUING',
+  'RUNNING',
+  'CANCELING'
+])
+
+/** The most lines one logs request may ask for. */
+export const PAGE_SIZE = 1000
+
+/** How many of the last log lines are kept for failure reports. */
+const KEPT_LAST_LINES = 20
+
+/**
+ * `2024-10-29 17:11:25,175 - INFO - ` and the 2023 form with a logger name,
+ * `2023-09-11 11:25:57,045 - dashscope - INFO - `.
+ */
+const LOGGING_PREFIX =
+  /^\s*\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} - (?:[\w.]+ - )?[A-Z]+ - /
+
+/**
+ * A line is the marker when its message, after the optional logging prefix
+ * and trimmed, is exactly the marker: a line that only mentions it is not.
+ */
+export function isMarkerLine(line: string, marker: string): boolean {
+  return line.replace(LOGGING_PREFIX, '').trim() === marker
+}
+
+export function isFinished(status: string | undefined): boolean {
+  return status !== undefined && !UNFINISHED_STATUSES.has(status)
+}
+
+export interface FollowerOptions {
+  jobId: string
+  reader: JobReader
+  echo: LogEcho
+  clock: Clock
+  signal: AbortSignal
+  pollIntervalMs: number
+  completionMarker: string
+  requireMarker: boolean
+  /** Called with every page of new lines, in order. */
+  onLines: (lines: readonly string[]) => void
+  /** For the user: status changes and other decisions. */
+  log: (message: string) => void
+}
+
+export type Ending = 'finished' | 'timed-out' | 'cancelled'
+
+export class LogFollower {
+  /** Lines read so far: the offset of the next page. */
+  linesRead = 0
+  markerSeen = false
+  job: JobState | undefined
+  /** The last transient fault, when the run timed out while retrying. */
+  lastFault: string | undefined
+  readonly lastLines: string[] = []
+
+  private total = 0
+  private finishedAt: number | undefined
+  private lastStatusReadAt = -Infinity
+
+  constructor(private readonly options: FollowerOptions) {}
+
+  get status(): string | undefined {
+    return this.job?.status
+  }
+
+  /** Follows the log until the job ends, the timeout passes or a cancel. */
+  async follow(): Promise<Ending> {
+    try {
+      await this.readUntilFinished()
+      return 'finished'
+    } catch (error) {
+      if (error instanceof RunAborted) return 'cancelled'
+      if (error instanceof DeadlineReached) {
+        this.lastFault = error.lastFault
+        return 'timed-out'
+      }
+      throw error
+    }
+  }
+
+  private async readUntilFinished(): Promise<void> {
+    const { clock, pollIntervalMs, reader } = this.options
+    // Waits stretch from a quarter of the poll interval up to all of it
+    // while the log stays quiet, and shrink again when lines arrive.
+    const shortestWait = pollIntervalMs / 4
+    let wait = shortestWait
+    // The pipeline's last lines can land a second or two after the status
+    // turns final, so the log is read again until a read made this long
+    // after the status changed brings nothing. Once the marker has been
+    // seen, only lines written together with it can still be missing,
+    // and a shorter pause is enough.
+    const tailWindowMs = Math.min(pollIntervalMs, 2000)
+    const settleMs = Math.min(pollIntervalMs, 1000)
+    // How long a finished job may take to print the marker it owes.
+    const markerGraceMs = Math.min(30_000, Math.max(3 * pollIntervalMs, 500))
+
+    for (;;) {
+      const readAt = clock.now()
+      const page = await reader.readLogPage(this.linesRead, PAGE_SIZE)
+      const newLines = this.take(page)
+      const backlog = this.linesRead < this.total && newLines > 0
+
+      if (backlog) {
+        // Even a long catch-up must notice a job that ended meanwhile.
+        if (clock.now() - this.lastStatusReadAt >= pollIntervalMs) {
+          await this.readStatus()
+        }
+        continue
+      }
+
+      if (this.finishedAt === undefined) {
+        await this.readStatus()
+      } else if (
+        newLines === 0 &&
+        this.linesRead >= this.total &&
+        readAt - this.finishedAt >=
+          (this.markerSeen ? settleMs : tailWindowMs) &&
+        (this.markerSeen ||
+          !this.options.requireMarker ||
+          this.status !== 'SUCCEEDED' ||
+          readAt - this.finishedAt >= markerGraceMs)
+      ) {
+        return
+      }
+
+      if (this.finishedAt !== undefined) {
+        await clock.sleep(settleMs, this.options.signal)
+      } else {
+        wait = newLines > 0 ? shortestWait : Math.min(wait * 2, pollIntervalMs)
+        await clock.sleep(wait, this.options.signal)
+      }
+      if (this.options.signal.aborted) throw new RunAborted()
+    }
+  }
+
+  /** Takes in a page: echoes it, checks for the marker, counts it. */
+  private take(page: LogPage): number {
+    if (page.total < this.total) {
+      this.options.log(
+        `The log of job ${this.options.jobId} shrank from ${this.total} to ` +
+          `${page.total} lines; following on from line ${this.linesRead + 1}.`
+      )
+    }
+    this.total = page.total
+    const lines = page.logs
+    if (lines.length === 0) return 0
+
+    const { completionMarker } = this.options
+    if (!this.markerSeen) {
+      for (const line of lines) {
+        // The cheap test first: most lines never mention the marker.
+        if (
+          line.includes(completionMarker) &&
+          isMarkerLine(line, completionMarker)
+        ) {
+          this.markerSeen = true
+          break
+        }
+      }
+    }
+    this.options.echo.printRemote(lines)
+    this.options.onLines(lines)
+    this.keepLast(lines)
+    this.linesRead += lines.length
+    return lines.length
+  }
+
+  private keepLast(lines: readonly string[]): void {
+    const tail = lines.slice(-KEPT_LAST_LINES)
+    this.lastLines.push(...tail)
+    if (this.lastLines.length > KEPT_LAST_LINES) {
+      this.lastLines.splice(0, this.lastLines.length - KEPT_LAST_LINES)
+    }
+  }
+
+  private async readStatus(): Promise<void> {
+    const previous = this.status
+    this.job = await this.options.reader.readJob()
+    const now = this.options.clock.now()
+    this.lastStatusReadAt = now
+    if (this.status !== previous) {
+      this.options.log(
+        `Job ${this.options.jobId} is ${this.status} ` +
+          `(${this.linesRead} log lines read).`
+      )
+    }
+    if (this.finishedAt === undefined && isFinished(this.status)) {
+      this.finishedAt = now
+    }
+  }
+}
