@@ -1,7 +1,7 @@
 // The bundled action follows real fine-tuning logs end to end: every line
 // echoed once, in order, inside one group, and the outputs a deploy needs.
 
-import { obeyedCommands } from './support/workflow-commands.js'
+import { obeyedCommands } from '../scripts/workflow-commands.js'
 import { echoedLines, readFixtureLines, runAction } from './support/e2e.js'
 
 const REAL_LOGS = [

@@ -2,7 +2,7 @@
 // inputs stop the run before a single request. Each case runs the bundled
 // action against the simulator and reads its output the way the runner does.
 
-import { obeyedCommands } from './support/workflow-commands.js'
+import { obeyedCommands } from '../scripts/workflow-commands.js'
 import {
   echoedLines,
   readFixtureLines,

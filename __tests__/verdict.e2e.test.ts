@@ -2,7 +2,7 @@
 // action pin down when it is green, when it is red, and that no fault on
 // the way loses or doubles a log line.
 
-import { obeyedCommands } from './support/workflow-commands.js'
+import { obeyedCommands } from '../scripts/workflow-commands.js'
 import {
   echoedLines,
   readFixtureLines,

@@ -33465,8 +33465,20 @@ function checkBar(what, input, value, bar) {
     }
     if (value <= bar)
         return undefined;
-    return (`its ${what} ${value} > ${bar} ('${input}'), over the bar by ` +
-        `${Number((value - bar).toPrecision(6))}`);
+    return (`its ${what} ${shortestAbove(value, bar)} > ${bar} ('${input}'), ` +
+        `over the bar by ${Number((value - bar).toPrecision(3))}`);
+}
+/**
+ * The value with as few digits as still show it above the bar: 0.912 for
+ * 0.9122632344563802 against 0.5, but 0.91227 against 0.9122.
+ */
+function shortestAbove(value, bar) {
+    for (let digits = 3; digits < 17; digits++) {
+        const shown = Number(value.toPrecision(digits));
+        if (shown > bar)
+            return shown;
+    }
+    return value;
 }
 function quoteLastLines(lines) {
     if (lines.length === 0)

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { loadScenario } from '../src/simulator/scenario.js'
 import { startSimulator } from '../src/simulator/server.js'
 import { runBundledAction } from './run-bundled-action.js'
+import { RunnerView } from './workflow-commands.js'
 
 const { values } = parseArgs({
   options: { scenario: { type: 'string', default: 'docs-sample' } }
@@ -21,6 +22,7 @@ const baseUrl = `${simulator.url}/api/v1`
 console.log(`DashScope simulator: ${baseUrl}, job ${job.jobId}`)
 console.log('Running dist/index.js as a GitHub runner would:\n')
 
+const view = new RunnerView()
 try {
   const result = await runBundledAction(
     {
@@ -29,7 +31,15 @@ try {
       'base-url': baseUrl,
       'poll-interval': '1'
     },
-    { echo: true, killAfterMs: 120_000 }
+    {
+      // Shown as the runner's log page would show it: commands consumed,
+      // the group as a heading, the key masked.
+      onStdoutLine: line => {
+        const shown = view.render(line)
+        if (shown !== undefined) console.log(shown)
+      },
+      killAfterMs: 120_000
+    }
   )
   const exitCode = result.exitCode ?? 1
 

@@ -40,6 +40,8 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Also copy the action's stdout to this process's stdout as it comes. */
   echo?: boolean
+  /** Called with each complete line of the action's stdout as it comes. */
+  onStdoutLine?: (line: string) => void
   /** The process is killed after this long, so no caller can hang. */
   killAfterMs?: number
   /** Extra arguments for node, before the script. */
@@ -87,9 +89,15 @@ export function startBundledAction(
 
   child.stdout?.setEncoding('utf8')
   child.stderr?.setEncoding('utf8')
+  let partialLine = ''
   child.stdout?.on('data', (chunk: string) => {
     stdout += chunk
     if (options.echo) process.stdout.write(chunk)
+    if (options.onStdoutLine) {
+      const lines = (partialLine + chunk).split('\n')
+      partialLine = lines.pop() ?? ''
+      lines.forEach(options.onStdoutLine)
+    }
     for (const watcher of [...watchers]) {
       if (matches(watcher.test)) {
         watchers.splice(watchers.indexOf(watcher), 1)
