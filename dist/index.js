@@ -31770,7 +31770,9 @@ function parseRetryAfter(header, nowEpochMs) {
         return undefined;
     if (/^\d+(\.\d+)?$/.test(text))
         return Number(text) * 1000;
-    const date = Date.parse(text);
+    // Date.parse also reads bare numbers such as "-3" as years; an HTTP
+    // date always names its weekday and month.
+    const date = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
     if (Number.isNaN(date))
         return undefined;
     return Math.max(0, date - nowEpochMs);
