@@ -3,6 +3,7 @@
 // action against the simulator and reads its output the way the runner does.
 
 import { obeyedCommands } from '../scripts/workflow-commands.js'
+import { startSimulator } from '../src/simulator/server.js'
 import {
   echoedLines,
   readFixtureLines,
@@ -109,27 +110,31 @@ describe('remote text is inert', () => {
 })
 
 describe('the key stays secret', () => {
-  test('never shows a key that the server echoes back in a 401', async () => {
-    const run = await runAction({
-      jobId: JOB,
-      logFile: 'docs-sample-tail.txt',
-      apiKey: 'sk-the-right-key-000',
-      faults: [
-        {
-          endpoint: 'logs',
-          nth: 1,
-          fault: {
-            kind: 'respond',
-            status: 401,
-            body: {
-              code: 'InvalidApiKey',
-              message: 'Invalid API-key provided: {{apiKey}}',
-              request_id: '{{requestId}}'
+  test('never shows a key that the server echoes back, even when debugging', async () => {
+    const run = await runAction(
+      {
+        jobId: JOB,
+        logFile: 'docs-sample-tail.txt',
+        apiKey: 'sk-the-right-key-000',
+        faults: [
+          {
+            endpoint: 'logs',
+            nth: 1,
+            fault: {
+              kind: 'respond',
+              status: 401,
+              body: {
+                code: 'InvalidApiKey',
+                message: 'Invalid API-key provided: {{apiKey}}',
+                request_id: '{{requestId}}'
+              }
             }
           }
-        }
-      ]
-    })
+        ]
+      },
+      {},
+      { env: { RUNNER_DEBUG: '1' } }
+    )
 
     expect(run.exitCode).toBe(1)
     const withoutMask = run.stdout
@@ -148,6 +153,36 @@ describe('the key stays secret', () => {
     expect(error?.data).toContain('HTTP 401 InvalidApiKey')
     expect(error?.data).toContain('Invalid API-key provided: ***')
     expect(error?.data).toContain("Check that 'api-key' holds a valid key")
+  })
+
+  test('does not follow a redirect, so the key cannot travel with it', async () => {
+    const elsewhere = await startSimulator({ jobId: JOB, lines: ['x'] })
+    try {
+      const run = await runAction({
+        jobId: JOB,
+        logFile: 'docs-sample-tail.txt',
+        faults: [
+          {
+            endpoint: 'logs',
+            nth: 1,
+            fault: {
+              kind: 'respond',
+              status: 302,
+              headers: {
+                location: `${elsewhere.url}/api/v1/fine-tunes/${JOB}/logs`
+              }
+            }
+          }
+        ]
+      })
+
+      expect(run.exitCode).toBe(1)
+      expect(elsewhere.requests).toHaveLength(0)
+      const error = obeyedCommands(run.stdout).find(c => c.name === 'error')
+      expect(error?.data).toContain('redirects are not followed')
+    } finally {
+      await elsewhere.close()
+    }
   })
 
   test('sends the key only in the Authorization header', async () => {

@@ -245,6 +245,36 @@ describe('no line is lost or doubled', () => {
     expect(echoed).toHaveLength(2510)
     expect(new Set(echoed).size).toBe(2510)
   })
+  test('retries refused connections while the server is away', async () => {
+    const run = await runAction({
+      jobId: JOB,
+      generate: { count: 1500 },
+      thenFile: 'docs-sample-tail.txt',
+      faults: [
+        { endpoint: 'logs', nth: 2, fault: { kind: 'offline', ms: 400 } }
+      ]
+    })
+
+    const echoed = echoedLines(run.stdout)
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/the connection failed \(connect ECONNREFUSED/)
+    expect(echoed).toHaveLength(1510)
+    expect(new Set(echoed).size).toBe(1510)
+  })
+
+  test('retries a body cut in the middle', async () => {
+    const run = await runAction({
+      jobId: JOB,
+      logFile: 'docs-sample-tail.txt',
+      faults: [{ endpoint: 'logs', nth: 1, fault: { kind: 'truncated-body' } }]
+    })
+
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/Try 1 at reading the log .* failed/)
+    expect(echoedLines(run.stdout)).toEqual(
+      readFixtureLines('docs-sample-tail.txt')
+    )
+  })
 })
 
 describe('nothing hangs', () => {
