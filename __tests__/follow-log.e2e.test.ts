@@ -2,7 +2,12 @@
 // echoed once, in order, inside one group, and the outputs a deploy needs.
 
 import { obeyedCommands } from '../scripts/workflow-commands.js'
-import { echoedLines, readFixtureLines, runAction } from './support/e2e.js'
+import {
+  echoedLines,
+  readFixtureLines,
+  runAction,
+  failureMessage
+} from './support/e2e.js'
 
 const REAL_LOGS = [
   {
@@ -101,10 +106,10 @@ describe('an unknown job', () => {
     )
 
     expect(run.exitCode).toBe(1)
-    const error = obeyedCommands(run.stdout).find(c => c.name === 'error')
-    expect(error?.data).toContain('HTTP 404 NotFound')
-    expect(error?.data).toMatch(/request id [0-9a-fA-F-]{36}/)
-    expect(error?.data).toContain("Check that 'job-id' is right")
+    const error = failureMessage(run.stdout)
+    expect(error).toContain('HTTP 404 NotFound')
+    expect(error).toMatch(/request id [0-9a-fA-F-]{36}/)
+    expect(error).toContain("Check that 'job-id' is right")
     expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /)
     expect(run.requests).toHaveLength(1)
   })

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { marked } from 'marked'
 
-import { formatDuration, renderJobSummary } from '../src/job-summary.js'
+import { renderJobSummary } from '../src/job-summary.js'
 import type { LossCurve, LossPoint } from '../src/loss-curve.js'
 import { MetricsReader } from '../src/metrics.js'
 import type { RunReport, Verdict } from '../src/run-report.js'
@@ -523,25 +523,5 @@ describe('renderJobSummary', () => {
     const size = Buffer.byteLength(summary)
     console.log(`summary of a huge input: ${size} bytes`)
     expect(size).toBeLessThan(100 * 1024)
-  })
-})
-
-describe('formatDuration', () => {
-  it.each<[number, string]>([
-    [0, '0 s'],
-    [400, '0.4 s'],
-    [9_940, '9.9 s'],
-    [10_000, '10 s'],
-    [59_400, '59 s'],
-    [60_000, '1 min'],
-    [216_399.9, '3 min 36 s'],
-    [3_600_000, '1 h'],
-    [3_723_000, '1 h 2 min 3 s'],
-    [90_061_000, '1 d 1 h 1 min 1 s'],
-    [NaN, '—'],
-    [Infinity, '—'],
-    [-1, '—']
-  ])('writes %s ms as %j', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text)
   })
 })

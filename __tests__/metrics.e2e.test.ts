@@ -3,13 +3,9 @@
 
 import { marked } from 'marked'
 import { obeyedCommands } from '../scripts/workflow-commands.js'
-import { runAction } from './support/e2e.js'
+import { runAction, failureMessage } from './support/e2e.js'
 
 const JOB = 'ft-202410291653-1c7f'
-
-function errorMessage(stdout: string): string {
-  return obeyedCommands(stdout).find(c => c.name === 'error')?.data ?? ''
-}
 
 describe('metrics from real logs', () => {
   test('takes the last step loss when no closing train_loss exists', async () => {
@@ -63,7 +59,7 @@ describe('quality bars', () => {
     )
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain(
+    expect(failureMessage(run.stdout)).toContain(
       "its train loss 0.912 > 0.5 ('max-train-loss'), over the bar by 0.412"
     )
     expect(run.outputs.status).toBe('SUCCEEDED')
@@ -85,7 +81,7 @@ describe('quality bars', () => {
     )
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain(
+    expect(failureMessage(run.stdout)).toContain(
       "its eval loss never appeared in the log, so 'max-eval-loss' (2) " +
         'could not be checked'
     )

@@ -8,7 +8,8 @@ import {
   echoedLines,
   readFixtureLines,
   runAction,
-  TEST_KEY
+  TEST_KEY,
+  failureMessage
 } from './support/e2e.js'
 
 const JOB = 'ft-202410291653-1c7f'
@@ -149,10 +150,10 @@ describe('the key stays secret', () => {
     ]) {
       expect(text).not.toContain(TEST_KEY)
     }
-    const error = obeyedCommands(run.stdout).find(c => c.name === 'error')
-    expect(error?.data).toContain('HTTP 401 InvalidApiKey')
-    expect(error?.data).toContain('Invalid API-key provided: ***')
-    expect(error?.data).toContain("Check that 'api-key' holds a valid key")
+    const error = failureMessage(run.stdout)
+    expect(error).toContain('HTTP 401 InvalidApiKey')
+    expect(error).toContain('Invalid API-key provided: ***')
+    expect(error).toContain("Check that 'api-key' holds a valid key")
   })
 
   test('does not follow a redirect, so the key cannot travel with it', async () => {
@@ -178,8 +179,8 @@ describe('the key stays secret', () => {
 
       expect(run.exitCode).toBe(1)
       expect(elsewhere.requests).toHaveLength(0)
-      const error = obeyedCommands(run.stdout).find(c => c.name === 'error')
-      expect(error?.data).toContain('redirects are not followed')
+      const error = failureMessage(run.stdout)
+      expect(error).toContain('redirects are not followed')
     } finally {
       await elsewhere.close()
     }
@@ -254,8 +255,8 @@ describe('bad inputs stop the run before any request', () => {
 
     expect(run.exitCode).toBe(1)
     expect(run.requests).toHaveLength(0)
-    const error = obeyedCommands(run.stdout).find(c => c.name === 'error')
-    expect(error?.data).toContain(message)
+    const error = failureMessage(run.stdout)
+    expect(error).toContain(message)
     expect(run.stdout).not.toContain('hunter2')
   })
 })

@@ -7,14 +7,11 @@ import {
   echoedLines,
   readFixtureLines,
   runAction,
-  startAction
+  startAction,
+  failureMessage
 } from './support/e2e.js'
 
 const JOB = 'ft-202410291653-1c7f'
-
-function errorMessage(stdout: string): string {
-  return obeyedCommands(stdout).find(c => c.name === 'error')?.data ?? ''
-}
 
 function countOf(lines: string[], wanted: string): number {
   return lines.filter(line => line === wanted).length
@@ -64,7 +61,7 @@ describe('the job status decides', () => {
     })
 
     expect(run.exitCode).toBe(1)
-    const message = errorMessage(run.stdout)
+    const message = failureMessage(run.stdout)
     expect(message).toContain('ended with status FAILED')
     expect(message).toContain('worker exited 1')
     expect(run.outputs.status).toBe('FAILED')
@@ -81,7 +78,7 @@ describe('the job status decides', () => {
     })
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain(
+    expect(failureMessage(run.stdout)).toContain(
       'ended with status CANCELED even though its log printed the completion marker'
     )
   })
@@ -93,7 +90,7 @@ describe('the job status decides', () => {
     })
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain(
+    expect(failureMessage(run.stdout)).toContain(
       'never showed the completion marker'
     )
   })
@@ -106,7 +103,7 @@ describe('the job status decides', () => {
     })
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain('status SUSPENDED')
+    expect(failureMessage(run.stdout)).toContain('status SUSPENDED')
   })
 })
 
@@ -207,7 +204,7 @@ describe('no line is lost or doubled', () => {
     )
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain('HTTP 502')
+    expect(failureMessage(run.stdout)).toContain('HTTP 502')
     expect(run.stdout + run.stderr).not.toContain('<html>')
     expect(run.outputs['timed-out']).toBe('true')
   })
@@ -289,7 +286,7 @@ describe('nothing hangs', () => {
     )
 
     expect(run.exitCode).toBe(1)
-    expect(errorMessage(run.stdout)).toContain('its last status was RUNNING')
+    expect(failureMessage(run.stdout)).toContain('its last status was RUNNING')
     expect(run.outputs['timed-out']).toBe('true')
     expect(run.outputs.status).toBe('RUNNING')
     expect(run.outputs['log-lines']).toBe('1')
@@ -327,7 +324,7 @@ describe('nothing hangs', () => {
         const commands = obeyedCommands(run.stdout).map(c => c.name)
         expect(commands.filter(name => name === 'group')).toHaveLength(1)
         expect(commands.filter(name => name === 'endgroup')).toHaveLength(1)
-        const message = errorMessage(run.stdout)
+        const message = failureMessage(run.stdout)
         expect(message).toContain(`while following job ${JOB}`)
         expect(message).toContain('last status was RUNNING')
         expect(run.outputs.status).toBe('RUNNING')

@@ -31632,15 +31632,31 @@ const systemClock = {
         });
     }
 };
-/** Formats a duration for people: `850 ms`, `2.5 s`, `3 min 20 s`. */
+/**
+ * Formats a duration for people: `850 ms`, `2.5 s`, `3 min 36 s`,
+ * `1 d 2 h`. Sub-second waits keep their milliseconds, because retry waits
+ * that short are common and "0 s" would say nothing.
+ */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
-    const minutes = Math.floor(ms / 60_000);
-    const seconds = Math.round((ms % 60_000) / 1000);
-    return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+    if (ms < 10_000)
+        return `${Math.round(ms / 100) / 10} s`;
+    let seconds = Math.round(ms / 1000);
+    const parts = [];
+    for (const [unit, size] of [
+        ['d', 86_400],
+        ['h', 3_600],
+        ['min', 60]
+    ]) {
+        const count = Math.floor(seconds / size);
+        seconds -= count * size;
+        if (count > 0)
+            parts.push(`${count} ${unit}`);
+    }
+    if (seconds > 0)
+        parts.push(`${seconds} s`);
+    return parts.join(' ');
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -32096,6 +32112,7 @@ function readBody(message, signal) {
 // of the page (a table row, a code block, a link), and every piece of it is
 // capped, so the summary stays far under GitHub's 1 MiB limit per step
 // whatever the log holds.
+
 // The caps, counted in characters of the source text. Escaping can make a
 // character six (`|` becomes `&#124;`), so the worst case is the heading and
 // 3 text cells at 200 * 6, the reason at 1,000 * 6, 40 log lines of 300 (code
@@ -32131,7 +32148,7 @@ function renderJobSummary(report) {
             : `${formatCount(metrics.step)} of ${formatCount(metrics.maxSteps)}`;
     const runtime = metrics.trainRuntimeSeconds === undefined
         ? UNKNOWN
-        : job_summary_formatDuration(metrics.trainRuntimeSeconds * 1000);
+        : formatWallTime(metrics.trainRuntimeSeconds * 1000);
     const facts = [
         ['Status', job_summary_text(report.status)],
         ['Finetuned output', job_summary_text(report.finetunedOutput)],
@@ -32143,7 +32160,7 @@ function renderJobSummary(report) {
         ['Final checkpoint', job_summary_text(metrics.finalCheckpoint)],
         ['Steps', steps],
         ['Log lines', formatCount(report.logLines)],
-        ['Duration', job_summary_formatDuration(report.durationMs)],
+        ['Duration', formatWallTime(report.durationMs)],
         ['Retries', formatCount(report.retries)]
     ];
     parts.push(['| Fact | Value |', '| --- | --- |']
@@ -32270,26 +32287,8 @@ function formatCount(value) {
     return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 /** A wall time as `3 min 36 s`, or `—` when it is not a time. */
-function job_summary_formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return UNKNOWN;
-    if (ms < 10_000)
-        return `${Math.round(ms / 100) / 10} s`;
-    let seconds = Math.round(ms / 1000);
-    const parts = [];
-    for (const [unit, size] of [
-        ['d', 86_400],
-        ['h', 3_600],
-        ['min', 60]
-    ]) {
-        const count = Math.floor(seconds / size);
-        seconds -= count * size;
-        if (count > 0)
-            parts.push(`${count} ${unit}`);
-    }
-    if (seconds > 0)
-        parts.push(`${seconds} s`);
-    return parts.join(' ');
+function formatWallTime(ms) {
+    return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms) : UNKNOWN;
 }
 // Colour codes, control characters and the bidirectional overrides that can
 // make text read differently than it is stored are dropped from remote text.

@@ -31,11 +31,26 @@ export const systemClock: Clock = {
   }
 }
 
-/** Formats a duration for people: `850 ms`, `2.5 s`, `3 min 20 s`. */
+/**
+ * Formats a duration for people: `850 ms`, `2.5 s`, `3 min 36 s`,
+ * `1 d 2 h`. Sub-second waits keep their milliseconds, because retry waits
+ * that short are common and "0 s" would say nothing.
+ */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`
-  const minutes = Math.floor(ms / 60_000)
-  const seconds = Math.round((ms % 60_000) / 1000)
-  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`
+  if (ms < 10_000) return `${Math.round(ms / 100) / 10} s`
+
+  let seconds = Math.round(ms / 1000)
+  const parts: string[] = []
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['min', 60]
+  ] as const) {
+    const count = Math.floor(seconds / size)
+    seconds -= count * size
+    if (count > 0) parts.push(`${count} ${unit}`)
+  }
+  if (seconds > 0) parts.push(`${seconds} s`)
+  return parts.join(' ')
 }

@@ -7,6 +7,7 @@
 // capped, so the summary stays far under GitHub's 1 MiB limit per step
 // whatever the log holds.
 
+import { formatDuration } from './clock.js'
 import type { LossCurve, LossPoint } from './loss-curve.js'
 import type { RunReport, Verdict } from './run-report.js'
 
@@ -52,7 +53,7 @@ export function renderJobSummary(report: RunReport): string {
   const runtime =
     metrics.trainRuntimeSeconds === undefined
       ? UNKNOWN
-      : formatDuration(metrics.trainRuntimeSeconds * 1000)
+      : formatWallTime(metrics.trainRuntimeSeconds * 1000)
   const facts: [string, string][] = [
     ['Status', text(report.status)],
     ['Finetuned output', text(report.finetunedOutput)],
@@ -64,7 +65,7 @@ export function renderJobSummary(report: RunReport): string {
     ['Final checkpoint', text(metrics.finalCheckpoint)],
     ['Steps', steps],
     ['Log lines', formatCount(report.logLines)],
-    ['Duration', formatDuration(report.durationMs)],
+    ['Duration', formatWallTime(report.durationMs)],
     ['Retries', formatCount(report.retries)]
   ]
   parts.push(
@@ -209,23 +210,8 @@ function formatCount(value: number | undefined): string {
 }
 
 /** A wall time as `3 min 36 s`, or `—` when it is not a time. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return UNKNOWN
-  if (ms < 10_000) return `${Math.round(ms / 100) / 10} s`
-
-  let seconds = Math.round(ms / 1000)
-  const parts: string[] = []
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['min', 60]
-  ] as const) {
-    const count = Math.floor(seconds / size)
-    seconds -= count * size
-    if (count > 0) parts.push(`${count} ${unit}`)
-  }
-  if (seconds > 0) parts.push(`${seconds} s`)
-  return parts.join(' ')
+function formatWallTime(ms: number): string {
+  return Number.isFinite(ms) && ms >= 0 ? formatDuration(ms) : UNKNOWN
 }
 
 // Colour codes, control characters and the bidirectional overrides that can

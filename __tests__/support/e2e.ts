@@ -1,6 +1,7 @@
 // Runs the bundled action against a fresh simulator and hands back both
 // sides: what the action printed and set, and what the simulator saw.
 
+import { obeyedCommands } from '../../scripts/workflow-commands.js'
 import {
   startSimulator,
   type RecordedRequest,
@@ -84,6 +85,11 @@ export function echoedLines(stdout: string): string[] {
     }
   }
   return echoed
+}
+
+/** The message of the `::error::` the step failed with, or empty. */
+export function failureMessage(stdout: string): string {
+  return obeyedCommands(stdout).find(c => c.name === 'error')?.data ?? ''
 }
 
 /** Lines of the fixture logs the simulator ships, for exact comparisons. */
