@@ -1,12 +1,10 @@
-// Loaded with `node --require` into a measured process. When the process
+// Loaded with `node --import` into a measured process. When the process
 // exits, it writes its peak resident set size in bytes to the file named by
 // BENCH_PEAK_RSS_FILE. The kernel's own high-water mark is read at the last
 // moment, so no peak between two samples can be missed, and nothing is
 // printed: the measured process's standard output stays exactly its own.
 
-'use strict'
-
-const { writeFileSync } = require('node:fs')
+import { writeFileSync } from 'node:fs'
 
 const file = process.env.BENCH_PEAK_RSS_FILE
 if (file) {
