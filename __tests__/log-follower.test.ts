@@ -54,9 +54,10 @@ function follow(job: ScriptedJob, clock: FakeClock, pollIntervalMs = 8000) {
   const follower = new LogFollower({
     jobId: 'ft-1',
     reader: job,
-    echo: new LogEcho({ write: text => printed.push(text), redact: t => t }),
+    echo: new LogEcho({ write: text => printed.push(text) }),
     clock,
     signal: new AbortController().signal,
+    deadline: Infinity,
     pollIntervalMs,
     completionMarker: '##FT_COMPLETE##',
     requireMarker: true,
@@ -104,7 +105,9 @@ describe('polling', () => {
   test('checks the status during a long backlog', async () => {
     const clock = new FakeClock()
     const lines = Array.from({ length: 5000 }, (_, i) => `L${i + 1}`)
-    const job = new ScriptedJob([lines], () => 'FAILED')
+    const job = new ScriptedJob([lines], reads =>
+      reads >= 3 ? 'FAILED' : 'RUNNING'
+    )
     const slowReader: JobReader = {
       readLogPage: async (offset, line) => {
         clock.time += 5000
@@ -116,9 +119,10 @@ describe('polling', () => {
     const follower = new LogFollower({
       jobId: 'ft-1',
       reader: slowReader,
-      echo: new LogEcho({ write: t => printed.push(t), redact: t => t }),
+      echo: new LogEcho({ write: t => printed.push(t) }),
       clock,
       signal: new AbortController().signal,
+      deadline: Infinity,
       pollIntervalMs: 8000,
       completionMarker: '##FT_COMPLETE##',
       requireMarker: true,
@@ -168,7 +172,7 @@ describe('the end of the log', () => {
     const follower = new LogFollower({
       jobId: 'ft-1',
       reader,
-      echo: new LogEcho({ write: () => {}, redact: t => t }),
+      echo: new LogEcho({ write: () => {} }),
       clock: {
         now: () => clock.now(),
         sleep: async ms => {
@@ -177,6 +181,7 @@ describe('the end of the log', () => {
         }
       },
       signal: controller.signal,
+      deadline: Infinity,
       pollIntervalMs: 1000,
       completionMarker: '##FT_COMPLETE##',
       requireMarker: true,

@@ -225,6 +225,12 @@ describe('bad inputs stop the run before any request', () => {
       'with no user name, password'
     ],
     ['base-url', 'not a url', 'Input \'base-url\' is "not a url"'],
+    [
+      'base-url',
+      'https://u:hunter2@exa mple.com',
+      '"https://***@exa mple.com"'
+    ],
+    ['base-url', 'http://127.0.0.1:0/api/v1', "Input 'base-url' is"],
     ['base-url', 'https://example.com/api/v1?x=1', 'query or fragment'],
     [
       'poll-interval',

@@ -31842,34 +31842,56 @@ class DashScopeClient {
         allowRetries: false
     });
     jobPath;
+    keyForms;
     constructor(options) {
         this.options = options;
         this.jobPath = `/fine-tunes/${encodeURIComponent(options.jobId)}`;
+        const escaped = JSON.stringify(options.apiKey).slice(1, -1);
+        this.keyForms = [...new Set([options.apiKey, escaped])];
     }
     async readLogPage(offset, line) {
-        const output = await this.call('GET', `${this.jobPath}/logs?offset=${offset}&line=${line}`, `reading the log of job ${this.options.jobId} from line ${offset + 1}`);
+        return this.call('GET', `${this.jobPath}/logs?offset=${offset}&line=${line}`, `reading the log of job ${this.options.jobId} from line ${offset + 1}`, output => this.readPage(output, offset, line));
+    }
+    async readJob() {
+        return this.call('GET', this.jobPath, `reading the status of job ${this.options.jobId}`, output => {
+            if (typeof output.status !== 'string') {
+                throw new TransientFault('a job answer without output.status');
+            }
+            return {
+                // A status is printed and compared; anything but a short plain
+                // word is shown with its odd characters replaced, and is then an
+                // unknown status, which the verdict treats as a failure.
+                status: this.redact(output.status)
+                    .slice(0, 64)
+                    .replace(/[^A-Za-z0-9_.-]/g, '?'),
+                finetunedOutput: this.remoteWord(output.finetuned_output),
+                usage: typeof output.usage === 'number' ? output.usage : undefined
+            };
+        });
+    }
+    /**
+     * Checks a page against what was asked. A server that sends more lines
+     * than asked, or more than its own total allows after the offset, is not
+     * paging as documented: taking such a page could print lines twice.
+     */
+    readPage(output, offset, line) {
         const { total, logs } = output;
-        if (typeof total !== 'number' || !Array.isArray(logs)) {
-            throw new TransientFault('an answer without output.total and output.logs');
+        if (typeof total !== 'number' ||
+            !Number.isSafeInteger(total) ||
+            total < 0 ||
+            !Array.isArray(logs)) {
+            throw new TransientFault('a logs answer without a whole output.total and an output.logs list');
+        }
+        if (logs.length > line ||
+            (logs.length > 0 && offset + logs.length > total)) {
+            throw new TransientFault(`a page of ${logs.length} lines from line ${offset + 1} of a log ` +
+                `of ${total}, which does not fit the request`);
         }
         return {
             total,
-            logs: logs.map(line => typeof line === 'string' ? line : JSON.stringify(line))
-        };
-    }
-    async readJob() {
-        const output = (await this.call('GET', this.jobPath, `reading the status of job ${this.options.jobId}`));
-        if (typeof output.status !== 'string') {
-            throw new TransientFault('a job answer without output.status');
-        }
-        const finetunedOutput = this.remoteWord(output.finetuned_output);
-        return {
-            // A status is printed and compared; anything but a plain word is
-            // shown with its odd characters replaced, and is then an unknown
-            // status, which the verdict treats as a failure.
-            status: this.redact(output.status).replace(/[^A-Za-z0-9_.-]/g, '?'),
-            finetunedOutput,
-            usage: typeof output.usage === 'number' ? output.usage : undefined
+            // Redacted here, before anything else sees a line: the echo, the
+            // metrics, the failure message and the summary all get clean text.
+            logs: logs.map(entry => this.redact(typeof entry === 'string' ? entry : JSON.stringify(entry)))
         };
     }
     /**
@@ -31885,16 +31907,24 @@ class DashScopeClient {
     dispose() {
         this.http.dispose();
     }
-    /** Removes the key from text the server sent, should it echo it back. */
+    /**
+     * Removes the key from text the server sent, should it echo it back, as
+     * written or as it appears inside a JSON string.
+     */
     redact(text) {
-        return text.split(this.options.apiKey).join('***');
+        let clean = text;
+        for (const form of this.keyForms) {
+            if (clean.includes(form))
+                clean = clean.split(form).join('***');
+        }
+        return clean;
     }
     /**
      * Sends a request until it gets an answer that is not transient, waiting
      * between tries. The same request is repeated as it was, so a retried log
      * page asks for the same offset: no line is skipped or read twice.
      */
-    async call(method, path, operation) {
+    async call(method, path, operation, readOutput) {
         const { clock, signal, deadline, requestTimeoutMs } = this.options;
         let lastFault;
         for (let attempt = 1;; attempt++) {
@@ -31906,7 +31936,7 @@ class DashScopeClient {
             const cutByDeadline = timeLeft < requestTimeoutMs;
             try {
                 const answer = await this.attempt(method, path, Math.min(requestTimeoutMs, timeLeft));
-                return this.interpret(answer, operation);
+                return readAnswer(this.interpret(answer, operation), readOutput);
             }
             catch (error) {
                 if (!(error instanceof TransientFault))
@@ -31919,8 +31949,10 @@ class DashScopeClient {
                 lastFault = error.message;
                 const wait = Math.max(error.retryAfterMs ?? 0, backoffDelay(this.options.backoff, attempt));
                 // Waiting past the timeout would only postpone the same verdict.
-                if (clock.now() + wait >= deadline)
-                    throw new DeadlineReached(lastFault);
+                if (clock.now() + wait >= deadline) {
+                    throw new DeadlineReached(`${lastFault}, and the next try would have been due in ` +
+                        `${formatDuration(wait)}, past the timeout`);
+                }
                 this.options.log(`Try ${attempt} at ${operation} failed: ${error.message}. ` +
                     `Trying again in ${formatDuration(wait)}.`);
                 this.retryCount++;
@@ -31930,14 +31962,24 @@ class DashScopeClient {
     }
     /** One request with its own deadline; network failures become faults. */
     async attempt(method, path, timeoutMs) {
-        const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
+        // One controller per try, aborted by the run's cancel or the try's
+        // own deadline. (AbortSignal.any would tie every try's signal to the
+        // run's long-lived one, and Node 20 keeps those alive.)
+        const controller = new AbortController();
+        const cancel = () => controller.abort();
+        this.options.signal.addEventListener('abort', cancel, { once: true });
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+        }, Math.ceil(timeoutMs));
         try {
-            return await this.send(method, path, AbortSignal.any([this.options.signal, timeout]));
+            return await this.send(method, path, controller.signal);
         }
         catch (error) {
             if (this.options.signal.aborted)
                 throw new RunAborted();
-            if (timeout.aborted) {
+            if (timedOut) {
                 throw new TransientFault(`no complete answer within ${formatDuration(timeoutMs)}`, undefined, true);
             }
             if (isPermanentNetworkError(error)) {
@@ -31945,6 +31987,10 @@ class DashScopeClient {
                     "Check 'base-url' or 'region'.", { cause: error });
             }
             throw new TransientFault(`the connection failed (${describeError(error)})`);
+        }
+        finally {
+            clearTimeout(timer);
+            this.options.signal.removeEventListener('abort', cancel);
         }
     }
     async send(method, path, signal) {
@@ -32035,6 +32081,21 @@ class DashScopeClient {
             .replace(/[\x00-\x1f\x7f]+/g, ' ')
             .trim();
         return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+    }
+}
+/**
+ * Applies an endpoint's reader to an answer's output. Any surprise in the
+ * output (a missing field, a value too deep to print) is a malformed answer,
+ * worth another try like a gateway's error page, not a crash.
+ */
+function readAnswer(output, readOutput) {
+    try {
+        return readOutput(output);
+    }
+    catch (error) {
+        if (error instanceof TransientFault)
+            throw error;
+        throw new TransientFault(`an answer that could not be read (${describeError(error)})`);
     }
 }
 function parseJson(text) {
@@ -32385,22 +32446,24 @@ class LogEcho {
     printRemote(lines) {
         if (lines.length === 0)
             return;
-        let body = '';
+        let text = `::stop-commands::${this.token}\n`;
         for (const line of lines)
-            body += displayLine(line) + '\n';
-        // Only the remote text is redacted: the wrapper must stay intact
-        // whatever the key happens to spell.
-        this.options.write(`::stop-commands::${this.token}\n${this.options.redact(body)}` +
-            `::${this.token}::\n`);
+            text += displayLine(line) + '\n';
+        this.options.write(text + `::${this.token}::\n`);
     }
 }
+// Control characters other than tab, carriage return and escape (which
+// colours need), and the bidirectional overrides that make text read
+// differently than it is stored, are shown as spaces.
+const UNPRINTABLE = /[\x00-\x08\x0a-\x0c\x0e-\x1a\x1c-\x1f\x7f\u202a-\u202e\u2066-\u2069]/;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
 /**
  * The form of a line worth showing: a progress bar redrawn with carriage
  * returns shows its last state only, and a very long line is cut with a note
  * of how much was left out.
  */
 function displayLine(line) {
-    let text = line;
+    let text = UNPRINTABLE.test(line) ? line.replace(UNPRINTABLE_ALL, ' ') : line;
     if (text.includes('\r')) {
         const states = text.split('\r').filter(state => state !== '');
         text = states[states.length - 1] ?? '';
@@ -32442,6 +32505,11 @@ const UNFINISHED_STATUSES = new Set([
 const PAGE_SIZE = 1000;
 /** How many of the last log lines are kept for failure reports. */
 const KEPT_LAST_LINES = 20;
+/**
+ * How much of each kept line is kept: a report quotes a few hundred
+ * characters at most, and a log line can be megabytes long.
+ */
+const KEPT_LINE_CHARS = 1000;
 /**
  * `2024-10-29 17:11:25,175 - INFO - ` and the 2023 form with a logger name,
  * `2023-09-11 11:25:57,045 - dashscope - INFO - `.
@@ -32513,7 +32581,8 @@ class LogFollower {
             const backlog = this.linesRead < this.total && newLines > 0;
             if (backlog) {
                 // Even a long catch-up must notice a job that ended meanwhile.
-                if (clock.now() - this.lastStatusReadAt >= pollIntervalMs) {
+                if (this.finishedAt === undefined &&
+                    clock.now() - this.lastStatusReadAt >= pollIntervalMs) {
                     await this.readStatus();
                 }
                 continue;
@@ -32531,13 +32600,13 @@ class LogFollower {
                     readAt - this.finishedAt >= markerGraceMs)) {
                 return;
             }
-            if (this.finishedAt !== undefined) {
-                await clock.sleep(settleMs, this.options.signal);
-            }
-            else {
+            if (this.finishedAt === undefined) {
                 wait = newLines > 0 ? shortestWait : Math.min(wait * 2, pollIntervalMs);
-                await clock.sleep(wait, this.options.signal);
             }
+            // No wait outlasts the overall timeout: the next request then finds
+            // the time up and the run reports at once.
+            const pause = this.finishedAt === undefined ? wait : settleMs;
+            await clock.sleep(Math.min(pause, Math.max(0, this.options.deadline - clock.now())), this.options.signal);
             if (this.options.signal.aborted)
                 throw new RunAborted();
         }
@@ -32570,12 +32639,19 @@ class LogFollower {
         return lines.length;
     }
     keepLast(lines) {
-        const tail = lines.slice(-KEPT_LAST_LINES);
+        const tail = lines
+            .slice(-KEPT_LAST_LINES)
+            .map(line => line.slice(0, KEPT_LINE_CHARS));
         this.lastLines.push(...tail);
         if (this.lastLines.length > KEPT_LAST_LINES) {
             this.lastLines.splice(0, this.lastLines.length - KEPT_LAST_LINES);
         }
     }
+    /**
+     * Reads the job's status until it is final. The first final status is
+     * the one the verdict uses: it is not read again, so a status that flips
+     * afterwards (FAILED, then SUCCEEDED) cannot turn a failure green.
+     */
     async readStatus() {
         const previous = this.status;
         this.job = await this.options.reader.readJob();
@@ -32719,7 +32795,9 @@ const MAX_LINE_LENGTH = 64 * 1024;
 const MAX_DICT_TRIES = 3;
 const TRAINING_USAGE = /training usage:? ?(\d{1,20})(?!\d)/;
 const CONSUMED_TOKENS = /consumed tokens is (\d{1,20})(?!\d)/;
-const FINAL_CHECKPOINT = /\buse (\S{1,200}) as final checkpoint/;
+// The name becomes an output that later steps may put in a path or a
+// command, so only the characters a checkpoint name needs are taken.
+const FINAL_CHECKPOINT = /\buse ([A-Za-z0-9._/-]{1,200}) as final checkpoint/;
 const STEP_OF_MAX = /^\s*(\d{1,15})\s*\/\s*(\d{1,15})\s*$/;
 // `epoch [1][5/13]`: epoch 1 (counted from 1), iteration 5 of its 13.
 const EPOCH_2023 = /epoch \[(\d{1,9})\]\[(\d{1,9})\/(\d{1,9})\]/;
@@ -33369,13 +33447,16 @@ function checkBaseUrl(text) {
         url = new URL(text);
     }
     catch {
-        return { problem: `Input 'base-url' is ${quote(text)}: ${accepted}.` };
+        // Whatever stands before an '@' may be a password: it is not shown.
+        const shown = text.replace(/\/\/[^/]*@/, '//***@');
+        return { problem: `Input 'base-url' is ${quote(shown)}: ${accepted}.` };
     }
     const secure = url.protocol === 'https:' ||
         (url.protocol === 'http:' && isLoopbackHost(url.hostname));
     if (!secure ||
         url.username !== '' ||
         url.password !== '' ||
+        url.port === '0' ||
         url.search !== '' ||
         url.hash !== '' ||
         text.includes('?') ||
@@ -33460,9 +33541,12 @@ function failed(reason) {
 function checkBar(what, input, value, bar) {
     if (bar === undefined)
         return undefined;
-    if (value === undefined || Number.isNaN(value)) {
+    if (value === undefined) {
         return (`its ${what} never appeared in the log, so '${input}' ` +
             `(${bar}) could not be checked`);
+    }
+    if (Number.isNaN(value)) {
+        return `its ${what} is NaN, which cannot meet '${input}' (${bar})`;
     }
     if (value <= bar)
         return undefined;
@@ -33518,8 +33602,10 @@ function listenForCancel() {
     let received;
     for (const name of CANCEL_SIGNALS) {
         process.on(name, () => {
+            // The runner follows SIGINT with SIGTERM; the first one is already
+            // being handled, and the timer below bounds how long that takes.
             if (received !== undefined)
-                process.exit(1);
+                return;
             received = name;
             controller.abort();
             setTimeout(() => process.exit(1), 1800).unref();
@@ -33585,10 +33671,7 @@ async function followAndReport(settings, environment) {
         },
         log
     });
-    const echo = new LogEcho({
-        write: environment.writeStdout,
-        redact: text => client.redact(text)
-    });
+    const echo = new LogEcho({ write: environment.writeStdout });
     const metrics = new MetricsReader();
     const follower = new LogFollower({
         jobId: settings.jobId,
@@ -33596,6 +33679,7 @@ async function followAndReport(settings, environment) {
         echo,
         clock,
         signal: environment.cancelSignal,
+        deadline: startedAt + settings.timeoutMs,
         pollIntervalMs: settings.pollIntervalMs,
         completionMarker: settings.completionMarker,
         requireMarker: settings.requireMarker,
@@ -33648,7 +33732,7 @@ async function followAndReport(settings, environment) {
     const report = {
         jobId: settings.jobId,
         verdict: decision.verdict,
-        reason: client.redact(decision.reason),
+        reason: decision.reason,
         status: follower.status,
         finetunedOutput: follower.job?.finetunedOutput,
         tokenUsage: tokenUsage(metrics.metrics, follower.job?.usage),
@@ -33657,7 +33741,7 @@ async function followAndReport(settings, environment) {
         logLines: follower.linesRead,
         durationMs: clock.now() - startedAt,
         retries: client.retryCount,
-        lastLines: follower.lastLines.map(line => client.redact(line))
+        lastLines: follower.lastLines
     };
     setOutputs(report, setOutput, warning);
     await writeSummary(report);
@@ -33677,7 +33761,7 @@ async function cancelJob(client) {
     }
     catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        return `Asking DashScope to cancel the job failed: ${client.redact(why)}`;
+        return `Asking DashScope to cancel the job failed: ${why}`;
     }
 }
 async function writeSummary(report) {

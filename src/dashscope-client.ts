@@ -91,46 +91,83 @@ export class DashScopeClient {
     allowRetries: false
   })
   private readonly jobPath: string
+  private readonly keyForms: string[]
 
   constructor(private readonly options: ClientOptions) {
     this.jobPath = `/fine-tunes/${encodeURIComponent(options.jobId)}`
+    const escaped = JSON.stringify(options.apiKey).slice(1, -1)
+    this.keyForms = [...new Set([options.apiKey, escaped])]
   }
 
   async readLogPage(offset: number, line: number): Promise<LogPage> {
-    const output = await this.call(
+    return this.call(
       'GET',
       `${this.jobPath}/logs?offset=${offset}&line=${line}`,
-      `reading the log of job ${this.options.jobId} from line ${offset + 1}`
+      `reading the log of job ${this.options.jobId} from line ${offset + 1}`,
+      output => this.readPage(output, offset, line)
     )
-    const { total, logs } = output as { total?: unknown; logs?: unknown }
-    if (typeof total !== 'number' || !Array.isArray(logs)) {
-      throw new TransientFault('an answer without output.total and output.logs')
-    }
-    return {
-      total,
-      logs: logs.map(line =>
-        typeof line === 'string' ? line : JSON.stringify(line)
-      )
-    }
   }
 
   async readJob(): Promise<JobState> {
-    const output = (await this.call(
+    return this.call(
       'GET',
       this.jobPath,
-      `reading the status of job ${this.options.jobId}`
-    )) as Record<string, unknown>
-    if (typeof output.status !== 'string') {
-      throw new TransientFault('a job answer without output.status')
+      `reading the status of job ${this.options.jobId}`,
+      output => {
+        if (typeof output.status !== 'string') {
+          throw new TransientFault('a job answer without output.status')
+        }
+        return {
+          // A status is printed and compared; anything but a short plain
+          // word is shown with its odd characters replaced, and is then an
+          // unknown status, which the verdict treats as a failure.
+          status: this.redact(output.status)
+            .slice(0, 64)
+            .replace(/[^A-Za-z0-9_.-]/g, '?'),
+          finetunedOutput: this.remoteWord(output.finetuned_output),
+          usage: typeof output.usage === 'number' ? output.usage : undefined
+        }
+      }
+    )
+  }
+
+  /**
+   * Checks a page against what was asked. A server that sends more lines
+   * than asked, or more than its own total allows after the offset, is not
+   * paging as documented: taking such a page could print lines twice.
+   */
+  private readPage(
+    output: Record<string, unknown>,
+    offset: number,
+    line: number
+  ): LogPage {
+    const { total, logs } = output
+    if (
+      typeof total !== 'number' ||
+      !Number.isSafeInteger(total) ||
+      total < 0 ||
+      !Array.isArray(logs)
+    ) {
+      throw new TransientFault(
+        'a logs answer without a whole output.total and an output.logs list'
+      )
     }
-    const finetunedOutput = this.remoteWord(output.finetuned_output)
+    if (
+      logs.length > line ||
+      (logs.length > 0 && offset + logs.length > total)
+    ) {
+      throw new TransientFault(
+        `a page of ${logs.length} lines from line ${offset + 1} of a log ` +
+          `of ${total}, which does not fit the request`
+      )
+    }
     return {
-      // A status is printed and compared; anything but a plain word is
-      // shown with its odd characters replaced, and is then an unknown
-      // status, which the verdict treats as a failure.
-      status: this.redact(output.status).replace(/[^A-Za-z0-9_.-]/g, '?'),
-      finetunedOutput,
-      usage: typeof output.usage === 'number' ? output.usage : undefined
+      total,
+      // Redacted here, before anything else sees a line: the echo, the
+      // metrics, the failure message and the summary all get clean text.
+      logs: logs.map(entry =>
+        this.redact(typeof entry === 'string' ? entry : JSON.stringify(entry))
+      )
     }
   }
 
@@ -153,9 +190,16 @@ export class DashScopeClient {
     this.http.dispose()
   }
 
-  /** Removes the key from text the server sent, should it echo it back. */
+  /**
+   * Removes the key from text the server sent, should it echo it back, as
+   * written or as it appears inside a JSON string.
+   */
   redact(text: string): string {
-    return text.split(this.options.apiKey).join('***')
+    let clean = text
+    for (const form of this.keyForms) {
+      if (clean.includes(form)) clean = clean.split(form).join('***')
+    }
+    return clean
   }
 
   /**
@@ -163,11 +207,12 @@ export class DashScopeClient {
    * between tries. The same request is repeated as it was, so a retried log
    * page asks for the same offset: no line is skipped or read twice.
    */
-  private async call(
+  private async call<T>(
     method: string,
     path: string,
-    operation: string
-  ): Promise<unknown> {
+    operation: string,
+    readOutput: (output: Record<string, unknown>) => T
+  ): Promise<T> {
     const { clock, signal, deadline, requestTimeoutMs } = this.options
     let lastFault: string | undefined
 
@@ -183,7 +228,7 @@ export class DashScopeClient {
           path,
           Math.min(requestTimeoutMs, timeLeft)
         )
-        return this.interpret(answer, operation)
+        return readAnswer(this.interpret(answer, operation), readOutput)
       } catch (error) {
         if (!(error instanceof TransientFault)) throw error
         // A try that the overall timeout cut short says nothing about the
@@ -197,7 +242,12 @@ export class DashScopeClient {
           backoffDelay(this.options.backoff, attempt)
         )
         // Waiting past the timeout would only postpone the same verdict.
-        if (clock.now() + wait >= deadline) throw new DeadlineReached(lastFault)
+        if (clock.now() + wait >= deadline) {
+          throw new DeadlineReached(
+            `${lastFault}, and the next try would have been due in ` +
+              `${formatDuration(wait)}, past the timeout`
+          )
+        }
         this.options.log(
           `Try ${attempt} at ${operation} failed: ${error.message}. ` +
             `Trying again in ${formatDuration(wait)}.`
@@ -214,16 +264,22 @@ export class DashScopeClient {
     path: string,
     timeoutMs: number
   ): Promise<RawAnswer> {
-    const timeout = AbortSignal.timeout(Math.ceil(timeoutMs))
+    // One controller per try, aborted by the run's cancel or the try's
+    // own deadline. (AbortSignal.any would tie every try's signal to the
+    // run's long-lived one, and Node 20 keeps those alive.)
+    const controller = new AbortController()
+    const cancel = (): void => controller.abort()
+    this.options.signal.addEventListener('abort', cancel, { once: true })
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      controller.abort()
+    }, Math.ceil(timeoutMs))
     try {
-      return await this.send(
-        method,
-        path,
-        AbortSignal.any([this.options.signal, timeout])
-      )
+      return await this.send(method, path, controller.signal)
     } catch (error) {
       if (this.options.signal.aborted) throw new RunAborted()
-      if (timeout.aborted) {
+      if (timedOut) {
         throw new TransientFault(
           `no complete answer within ${formatDuration(timeoutMs)}`,
           undefined,
@@ -240,6 +296,9 @@ export class DashScopeClient {
       throw new TransientFault(
         `the connection failed (${describeError(error)})`
       )
+    } finally {
+      clearTimeout(timer)
+      this.options.signal.removeEventListener('abort', cancel)
     }
   }
 
@@ -345,6 +404,25 @@ export class DashScopeClient {
       .replace(/[\x00-\x1f\x7f]+/g, ' ')
       .trim()
     return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat
+  }
+}
+
+/**
+ * Applies an endpoint's reader to an answer's output. Any surprise in the
+ * output (a missing field, a value too deep to print) is a malformed answer,
+ * worth another try like a gateway's error page, not a crash.
+ */
+function readAnswer<T>(
+  output: unknown,
+  readOutput: (output: Record<string, unknown>) => T
+): T {
+  try {
+    return readOutput(output as Record<string, unknown>)
+  } catch (error) {
+    if (error instanceof TransientFault) throw error
+    throw new TransientFault(
+      `an answer that could not be read (${describeError(error)})`
+    )
   }
 }
 

@@ -17,8 +17,6 @@ export const DISPLAY_CAP = 4000
 export interface LogEchoOptions {
   /** Writes text to the step's standard output as is. */
   write: (text: string) => void
-  /** Removes secrets from text before it is shown. */
-  redact: (text: string) => string
   /** Fixed only by tests; a fresh random token otherwise. */
   token?: string
 }
@@ -46,16 +44,18 @@ export class LogEcho {
   /** Prints remote text, one page at a time, in a single write. */
   printRemote(lines: readonly string[]): void {
     if (lines.length === 0) return
-    let body = ''
-    for (const line of lines) body += displayLine(line) + '\n'
-    // Only the remote text is redacted: the wrapper must stay intact
-    // whatever the key happens to spell.
-    this.options.write(
-      `::stop-commands::${this.token}\n${this.options.redact(body)}` +
-        `::${this.token}::\n`
-    )
+    let text = `::stop-commands::${this.token}\n`
+    for (const line of lines) text += displayLine(line) + '\n'
+    this.options.write(text + `::${this.token}::\n`)
   }
 }
+
+// Control characters other than tab, carriage return and escape (which
+// colours need), and the bidirectional overrides that make text read
+// differently than it is stored, are shown as spaces.
+const UNPRINTABLE =
+  /[\x00-\x08\x0a-\x0c\x0e-\x1a\x1c-\x1f\x7f\u202a-\u202e\u2066-\u2069]/
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g')
 
 /**
  * The form of a line worth showing: a progress bar redrawn with carriage
@@ -63,7 +63,7 @@ export class LogEcho {
  * of how much was left out.
  */
 export function displayLine(line: string): string {
-  let text = line
+  let text = UNPRINTABLE.test(line) ? line.replace(UNPRINTABLE_ALL, ' ') : line
   if (text.includes('\r')) {
     const states = text.split('\r').filter(state => state !== '')
     text = states[states.length - 1] ?? ''

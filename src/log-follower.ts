@@ -39,6 +39,12 @@ export const PAGE_SIZE = 1000
 const KEPT_LAST_LINES = 20
 
 /**
+ * How much of each kept line is kept: a report quotes a few hundred
+ * characters at most, and a log line can be megabytes long.
+ */
+const KEPT_LINE_CHARS = 1000
+
+/**
  * `2024-10-29 17:11:25,175 - INFO - ` and the 2023 form with a logger name,
  * `2023-09-11 11:25:57,045 - dashscope - INFO - `.
  */
@@ -66,6 +72,8 @@ export interface FollowerOptions {
   pollIntervalMs: number
   completionMarker: string
   requireMarker: boolean
+  /** The moment (on `clock`'s scale) when the run gives up: no wait passes it. */
+  deadline: number
   /** Called with every page of new lines, in order. */
   onLines: (lines: readonly string[]) => void
   /** For the user: status changes and other decisions. */
@@ -132,7 +140,10 @@ export class LogFollower {
 
       if (backlog) {
         // Even a long catch-up must notice a job that ended meanwhile.
-        if (clock.now() - this.lastStatusReadAt >= pollIntervalMs) {
+        if (
+          this.finishedAt === undefined &&
+          clock.now() - this.lastStatusReadAt >= pollIntervalMs
+        ) {
           await this.readStatus()
         }
         continue
@@ -153,12 +164,16 @@ export class LogFollower {
         return
       }
 
-      if (this.finishedAt !== undefined) {
-        await clock.sleep(settleMs, this.options.signal)
-      } else {
+      if (this.finishedAt === undefined) {
         wait = newLines > 0 ? shortestWait : Math.min(wait * 2, pollIntervalMs)
-        await clock.sleep(wait, this.options.signal)
       }
+      // No wait outlasts the overall timeout: the next request then finds
+      // the time up and the run reports at once.
+      const pause = this.finishedAt === undefined ? wait : settleMs
+      await clock.sleep(
+        Math.min(pause, Math.max(0, this.options.deadline - clock.now())),
+        this.options.signal
+      )
       if (this.options.signal.aborted) throw new RunAborted()
     }
   }
@@ -196,13 +211,20 @@ export class LogFollower {
   }
 
   private keepLast(lines: readonly string[]): void {
-    const tail = lines.slice(-KEPT_LAST_LINES)
+    const tail = lines
+      .slice(-KEPT_LAST_LINES)
+      .map(line => line.slice(0, KEPT_LINE_CHARS))
     this.lastLines.push(...tail)
     if (this.lastLines.length > KEPT_LAST_LINES) {
       this.lastLines.splice(0, this.lastLines.length - KEPT_LAST_LINES)
     }
   }
 
+  /**
+   * Reads the job's status until it is final. The first final status is
+   * the one the verdict uses: it is not read again, so a status that flips
+   * afterwards (FAILED, then SUCCEEDED) cannot turn a failure green.
+   */
   private async readStatus(): Promise<void> {
     const previous = this.status
     this.job = await this.options.reader.readJob()

@@ -44,7 +44,9 @@ export function listenForCancel(): {
   let received: string | undefined
   for (const name of CANCEL_SIGNALS) {
     process.on(name, () => {
-      if (received !== undefined) process.exit(1)
+      // The runner follows SIGINT with SIGTERM; the first one is already
+      // being handled, and the timer below bounds how long that takes.
+      if (received !== undefined) return
       received = name
       controller.abort()
       setTimeout(() => process.exit(1), 1800).unref()
@@ -119,10 +121,7 @@ async function followAndReport(
     },
     log
   })
-  const echo = new LogEcho({
-    write: environment.writeStdout,
-    redact: text => client.redact(text)
-  })
+  const echo = new LogEcho({ write: environment.writeStdout })
   const metrics = new MetricsReader()
   const follower = new LogFollower({
     jobId: settings.jobId,
@@ -130,6 +129,7 @@ async function followAndReport(
     echo,
     clock,
     signal: environment.cancelSignal,
+    deadline: startedAt + settings.timeoutMs,
     pollIntervalMs: settings.pollIntervalMs,
     completionMarker: settings.completionMarker,
     requireMarker: settings.requireMarker,
@@ -185,7 +185,7 @@ async function followAndReport(
   const report: RunReport = {
     jobId: settings.jobId,
     verdict: decision.verdict,
-    reason: client.redact(decision.reason),
+    reason: decision.reason,
     status: follower.status,
     finetunedOutput: follower.job?.finetunedOutput,
     tokenUsage: tokenUsage(metrics.metrics, follower.job?.usage),
@@ -194,7 +194,7 @@ async function followAndReport(
     logLines: follower.linesRead,
     durationMs: clock.now() - startedAt,
     retries: client.retryCount,
-    lastLines: follower.lastLines.map(line => client.redact(line))
+    lastLines: follower.lastLines
   }
 
   setOutputs(report, core.setOutput, core.warning)
@@ -217,7 +217,7 @@ async function cancelJob(client: DashScopeClient): Promise<string> {
     return 'DashScope was asked to cancel the job and accepted.'
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error)
-    return `Asking DashScope to cancel the job failed: ${client.redact(why)}`
+    return `Asking DashScope to cancel the job failed: ${why}`
   }
 }
 

@@ -63,7 +63,9 @@ const MAX_DICT_TRIES = 3
 
 const TRAINING_USAGE = /training usage:? ?(\d{1,20})(?!\d)/
 const CONSUMED_TOKENS = /consumed tokens is (\d{1,20})(?!\d)/
-const FINAL_CHECKPOINT = /\buse (\S{1,200}) as final checkpoint/
+// The name becomes an output that later steps may put in a path or a
+// command, so only the characters a checkpoint name needs are taken.
+const FINAL_CHECKPOINT = /\buse ([A-Za-z0-9._/-]{1,200}) as final checkpoint/
 const STEP_OF_MAX = /^\s*(\d{1,15})\s*\/\s*(\d{1,15})\s*$/
 // `epoch [1][5/13]`: epoch 1 (counted from 1), iteration 5 of its 13.
 const EPOCH_2023 = /epoch \[(\d{1,9})\]\[(\d{1,9})\/(\d{1,9})\]/

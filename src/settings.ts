@@ -242,7 +242,9 @@ function checkBaseUrl(text: string): string | { problem: string } {
   try {
     url = new URL(text)
   } catch {
-    return { problem: `Input 'base-url' is ${quote(text)}: ${accepted}.` }
+    // Whatever stands before an '@' may be a password: it is not shown.
+    const shown = text.replace(/\/\/[^/]*@/, '//***@')
+    return { problem: `Input 'base-url' is ${quote(shown)}: ${accepted}.` }
   }
   const secure =
     url.protocol === 'https:' ||
@@ -251,6 +253,7 @@ function checkBaseUrl(text: string): string | { problem: string } {
     !secure ||
     url.username !== '' ||
     url.password !== '' ||
+    url.port === '0' ||
     url.search !== '' ||
     url.hash !== '' ||
     text.includes('?') ||

@@ -119,11 +119,14 @@ function checkBar(
   bar: number | undefined
 ): string | undefined {
   if (bar === undefined) return undefined
-  if (value === undefined || Number.isNaN(value)) {
+  if (value === undefined) {
     return (
       `its ${what} never appeared in the log, so '${input}' ` +
       `(${bar}) could not be checked`
     )
+  }
+  if (Number.isNaN(value)) {
+    return `its ${what} is NaN, which cannot meet '${input}' (${bar})`
   }
   if (value <= bar) return undefined
   return (
