@@ -122,24 +122,15 @@ export class LogFollower {
     // while the log stays quiet, and shrink again when lines arrive.
     const shortestWait = pollIntervalMs / 4
     let wait = shortestWait
-    // The pipeline's last lines can land a second or two after the status
-    // turns final, so the log is read again until a read made this long
-    // after the status changed brings nothing. Once the marker has been
-    // seen, only lines written together with it can still be missing,
-    // and a shorter pause is enough.
-    const tailWindowMs = Math.min(pollIntervalMs, 2000)
-    const settleMs = Math.min(pollIntervalMs, 1000)
-    // How long a finished job may take to print the marker it owes.
-    const markerGraceMs = Math.min(30_000, Math.max(3 * pollIntervalMs, 500))
 
     for (;;) {
       const readAt = clock.now()
       const page = await reader.readLogPage(this.linesRead, PAGE_SIZE)
       const newLines = this.take(page)
-      const backlog = this.linesRead < this.total && newLines > 0
 
-      if (backlog) {
-        // Even a long catch-up must notice a job that ended meanwhile.
+      if (this.linesRead < this.total && newLines > 0) {
+        // A backlog is read without waiting, but even a long catch-up
+        // must notice a job that ended meanwhile.
         if (
           this.finishedAt === undefined &&
           clock.now() - this.lastStatusReadAt >= pollIntervalMs
@@ -149,33 +140,50 @@ export class LogFollower {
         continue
       }
 
-      if (this.finishedAt === undefined) {
-        await this.readStatus()
-      } else if (
-        newLines === 0 &&
-        this.linesRead >= this.total &&
-        readAt - this.finishedAt >=
-          (this.markerSeen ? settleMs : tailWindowMs) &&
-        (this.markerSeen ||
-          !this.options.requireMarker ||
-          this.status !== 'SUCCEEDED' ||
-          readAt - this.finishedAt >= markerGraceMs)
-      ) {
-        return
-      }
+      if (this.finishedAt === undefined) await this.readStatus()
+      else if (this.isComplete(readAt, newLines)) return
 
       if (this.finishedAt === undefined) {
         wait = newLines > 0 ? shortestWait : Math.min(wait * 2, pollIntervalMs)
       }
       // No wait outlasts the overall timeout: the next request then finds
       // the time up and the run reports at once.
-      const pause = this.finishedAt === undefined ? wait : settleMs
+      const pause = this.finishedAt === undefined ? wait : this.settleMs
       await clock.sleep(
         Math.min(pause, Math.max(0, this.options.deadline - clock.now())),
         this.options.signal
       )
       if (this.options.signal.aborted) throw new RunAborted()
     }
+  }
+
+  /**
+   * Whether the log of a finished job has been read to its end: the read
+   * made at `readAt` brought nothing, reached the total, and came late
+   * enough after the status turned final.
+   *
+   * The pipeline's last lines can land a second or two after the status
+   * turns final. Once the marker has been seen, only lines written
+   * together with it can still be missing, and a short pause is enough;
+   * without it the whole tail window is waited out, and a succeeded job
+   * that owes the marker gets a longer grace to print it.
+   */
+  private isComplete(readAt: number, newLines: number): boolean {
+    if (this.finishedAt === undefined) return false
+    if (newLines > 0 || this.linesRead < this.total) return false
+
+    const { pollIntervalMs, requireMarker } = this.options
+    const sinceEnd = readAt - this.finishedAt
+    if (this.markerSeen) return sinceEnd >= this.settleMs
+    const markerOwed = requireMarker && this.status === 'SUCCEEDED'
+    const markerGraceMs = Math.min(30_000, Math.max(3 * pollIntervalMs, 500))
+    const tailWindowMs = Math.min(pollIntervalMs, 2000)
+    return sinceEnd >= (markerOwed ? markerGraceMs : tailWindowMs)
+  }
+
+  /** The pause between the reads that drain a finished job's log. */
+  private get settleMs(): number {
+    return Math.min(this.options.pollIntervalMs, 1000)
   }
 
   /** Takes in a page: echoes it, checks for the marker, counts it. */
