@@ -32142,9 +32142,12 @@ function readBody(message, signal) {
             fail(new Error('aborted'));
             return;
         }
-        signal.addEventListener('abort', () => fail(new Error('aborted')), {
-            once: true
-        });
+        // Removed once the answer is over: a listener left on the signal keeps
+        // this closure, and with it the whole body, alive until the request's
+        // timeout fires.
+        const onAbort = () => fail(new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        message.once('close', () => signal.removeEventListener('abort', onAbort));
         message.on('data', (chunk) => {
             size += chunk.length;
             if (size > MAX_BODY_BYTES) {
@@ -32323,12 +32326,14 @@ function valueAt(points, x) {
 // Mermaid's xychart grammar takes plain decimals only: `1e-5` is a syntax
 // error there. Intl never switches to exponent notation. Five digits are
 // finer than any chart's pixels and keep the block short.
-const PLAIN = new Intl.NumberFormat('en-US', {
-    useGrouping: false,
-    maximumSignificantDigits: 5
-});
+// Made on first use: the first Intl formatter loads locale data, about 10 ms
+// that would otherwise delay the first request of every run.
+let plain;
 function plainNumber(value) {
-    return PLAIN.format(value);
+    return (plain ??= new Intl.NumberFormat('en-US', {
+        useGrouping: false,
+        maximumSignificantDigits: 5
+    })).format(value);
 }
 // ---------------------------------------------------------------------------
 // Text
@@ -32426,6 +32431,7 @@ class LogEcho {
     options;
     token;
     groupOpen = false;
+    backedUp = false;
     constructor(options) {
         this.options = options;
         this.token = options.token ?? (0,external_node_crypto_.randomBytes)(16).toString('hex');
@@ -32449,7 +32455,13 @@ class LogEcho {
         let text = `::stop-commands::${this.token}\n`;
         for (const line of lines)
             text += displayLine(line) + '\n';
-        this.options.write(text + `::${this.token}::\n`);
+        this.backedUp = !this.options.write(text + `::${this.token}::\n`);
+    }
+    /** Resolves once everything printed so far has left the process. */
+    async flushed() {
+        if (this.backedUp && this.options.drained)
+            await this.options.drained();
+        this.backedUp = false;
     }
 }
 // Control characters other than tab, carriage return and escape (which
@@ -32560,14 +32572,27 @@ class LogFollower {
         }
     }
     async readUntilFinished() {
-        const { clock, pollIntervalMs, reader } = this.options;
+        const { clock, pollIntervalMs } = this.options;
         // Waits stretch from a quarter of the poll interval up to all of it
         // while the log stays quiet, and shrink again when lines arrive.
         const shortestWait = pollIntervalMs / 4;
         let wait = shortestWait;
+        let readAhead;
         for (;;) {
-            const readAt = clock.now();
-            const page = await reader.readLogPage(this.linesRead, PAGE_SIZE);
+            // Behind a slow reader of the step's output, printed pages would
+            // pile up in memory: the next page waits until they are written.
+            await this.options.echo.flushed();
+            const { readAt, page: pending } = readAhead ?? this.startRead(this.linesRead);
+            readAhead = undefined;
+            const page = await pending;
+            const next = this.linesRead + page.logs.length;
+            if (page.logs.length > 0 && next < page.total) {
+                // In a backlog the next page is asked for before this one is
+                // printed and parsed, so the network and the parsing overlap.
+                // Yielding once lets the request leave before the parsing starts.
+                readAhead = this.startRead(next);
+                await new Promise(resolve => setImmediate(resolve));
+            }
             const newLines = this.take(page);
             if (this.linesRead < this.total && newLines > 0) {
                 // A backlog is read without waiting, but even a long catch-up
@@ -32585,13 +32610,27 @@ class LogFollower {
             if (this.finishedAt === undefined) {
                 wait = newLines > 0 ? shortestWait : Math.min(wait * 2, pollIntervalMs);
             }
+            // A finished job's log is read again once the settling pause since
+            // the end has passed; after a catch-up that took longer, at once.
+            const pause = this.finishedAt === undefined
+                ? wait
+                : newLines > 0
+                    ? Math.max(0, this.finishedAt + this.settleMs - clock.now())
+                    : this.settleMs;
             // No wait outlasts the overall timeout: the next request then finds
             // the time up and the run reports at once.
-            const pause = this.finishedAt === undefined ? wait : this.settleMs;
             await clock.sleep(Math.min(pause, Math.max(0, this.options.deadline - clock.now())), this.options.signal);
             if (this.options.signal.aborted)
                 throw new RunAborted();
         }
+    }
+    startRead(offset) {
+        const readAt = this.options.clock.now();
+        const page = this.options.reader.readLogPage(offset, PAGE_SIZE);
+        // A read ahead may fail before anyone awaits it; the failure is still
+        // raised where it is awaited, and must not count as unhandled before.
+        page.catch(() => { });
+        return { readAt, page };
     }
     /**
      * Whether the log of a finished job has been read to its end: the read
@@ -32901,33 +32940,33 @@ class MetricsReader {
     }
     readDict(fields) {
         let step;
-        const stepOfMax = fields.get('global_step/max_steps');
+        const stepOfMax = fields['global_step/max_steps'];
         const stepMatch = typeof stepOfMax === 'string' ? STEP_OF_MAX.exec(stepOfMax) : null;
         if (stepMatch) {
             step = Number(stepMatch[1]);
             this.maxSteps = Number(stepMatch[2]);
         }
-        const globalStep = fields.get('global_step');
+        const globalStep = fields.global_step;
         if (isCount(globalStep))
             step = globalStep;
-        const maxSteps = fields.get('max_steps');
+        const maxSteps = fields.max_steps;
         if (isCount(maxSteps))
             this.maxSteps = maxSteps;
         if (step !== undefined)
             this.globalStep = step;
-        const loss = fields.get('loss');
+        const loss = fields.loss;
         if (typeof loss === 'number')
             this.addStepLoss(loss, step);
-        const evalLoss = fields.get('eval_loss');
+        const evalLoss = fields.eval_loss;
         if (typeof evalLoss === 'number')
             this.addEvalLoss(evalLoss, step);
-        const trainLoss = fields.get('train_loss');
+        const trainLoss = fields.train_loss;
         if (typeof trainLoss === 'number')
             this.closingTrainLoss = trainLoss;
-        const epoch = fields.get('epoch');
+        const epoch = fields.epoch;
         if (typeof epoch === 'number')
             this.epoch = epoch;
-        const runtime = fields.get('train_runtime');
+        const runtime = fields.train_runtime;
         if (typeof runtime === 'number')
             this.trainRuntimeSeconds = runtime;
     }
@@ -33000,7 +33039,7 @@ function isFieldEnd(code) {
     return code === 0x2c || code === 0x20 || code === 0x09; // , space tab
 }
 // Only these keys are kept, so a dict with many entries costs no more memory.
-const WANTED_KEYS = new Set([
+const WANTED_KEY_LIST = [
     'loss',
     'train_loss',
     'eval_loss',
@@ -33009,15 +33048,40 @@ const WANTED_KEYS = new Set([
     'global_step/max_steps',
     'global_step',
     'max_steps'
-]);
+];
+const WANTED_KEYS = new Set(WANTED_KEY_LIST);
+// Wanted keys by length, so a key in a line is compared with one or two
+// candidates instead of being copied out and looked up.
+const WANTED_BY_LENGTH = [];
+for (const key of WANTED_KEY_LIST)
+    (WANTED_BY_LENGTH[key.length] ??= []).push(key);
+function wantedKeyAt(src, from, length) {
+    const candidates = WANTED_BY_LENGTH[length];
+    if (candidates) {
+        for (const key of candidates)
+            if (src.startsWith(key, from))
+                return key;
+    }
+    return '';
+}
+function emptyFields() {
+    return {
+        loss: undefined,
+        train_loss: undefined,
+        eval_loss: undefined,
+        epoch: undefined,
+        train_runtime: undefined,
+        'global_step/max_steps': undefined,
+        global_step: undefined,
+        max_steps: undefined
+    };
+}
 // NumPy scalars print as `np.float64(0.9)` since NumPy 2, and a loss left
 // as a PyTorch tensor prints as `tensor(0.25, device='cuda:0')`.
 const SCALAR_CALL = /^(?:(?:np|numpy)\.(?:float|int|uint)\d*|(?:torch\.)?tensor)$/;
 const SINGLE_QUOTE = 0x27;
 const DOUBLE_QUOTE = 0x22;
 const COMMA = 0x2c;
-const OPENERS = [0x28, 0x5b, 0x7b]; // ( [ {
-const CLOSERS = [0x29, 0x5d, 0x7d]; // ) ] }
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /**
  * Parses the dict repr that opens at `start` (a `{`) and returns its wanted
@@ -33026,13 +33090,13 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  */
 function parsePyDict(src, start) {
     const scanner = new PyScanner(src, start + 1);
-    const fields = new Map();
+    const fields = emptyFields();
     scanner.skipSpaces();
     if (scanner.peek() === '}')
         return fields;
     for (;;) {
         scanner.skipSpaces();
-        const key = scanner.peekIsQuote() ? scanner.readString() : undefined;
+        const key = scanner.peekIsQuote() ? scanner.readKey() : undefined;
         if (key === undefined)
             return undefined;
         scanner.skipSpaces();
@@ -33041,7 +33105,7 @@ function parsePyDict(src, start) {
         scanner.advance();
         // Values of other keys are skipped unread: most of a trainer's dict is
         // throughput and memory figures that no metric needs.
-        const wanted = WANTED_KEYS.has(key);
+        const wanted = key !== '';
         let value = wanted ? scanner.readValue() : undefined;
         if (!wanted)
             scanner.skipValue();
@@ -33054,8 +33118,8 @@ function parsePyDict(src, start) {
             scanner.skipValue();
             next = scanner.peek();
         }
-        if (wanted)
-            fields.set(key, value);
+        if (key !== '')
+            fields[key] = value;
         if (next === '}')
             return fields;
         if (next !== ',')
@@ -33097,6 +33161,30 @@ class PyScanner {
             }
             this.pos++;
         }
+    }
+    /**
+     * Reads a quoted key: the wanted key it is, '' for any other key, or
+     * undefined when the quote never closes. A key without escapes is
+     * compared in place, without slicing it out: this runs for every key of
+     * every trainer line.
+     */
+    readKey() {
+        const src = this.src;
+        const from = this.pos + 1;
+        const end = src.indexOf(src.charCodeAt(this.pos) === DOUBLE_QUOTE ? '"' : "'", from);
+        if (end !== -1) {
+            if (this.backslash !== -1 && this.backslash < from) {
+                this.backslash = src.indexOf('\\', from);
+            }
+            if (this.backslash === -1 || this.backslash > end) {
+                this.pos = end + 1;
+                return wantedKeyAt(src, from, end - from);
+            }
+        }
+        const key = this.readString();
+        if (key === undefined)
+            return undefined;
+        return WANTED_KEYS.has(key) ? key : '';
     }
     /** Reads a quoted string, or returns undefined if it never closes. */
     readString() {
@@ -33185,10 +33273,10 @@ class PyScanner {
                     return;
                 continue;
             }
-            if (OPENERS.includes(code)) {
+            if (code === 0x28 || code === 0x5b || code === 0x7b) {
                 depth++;
             }
-            else if (CLOSERS.includes(code)) {
+            else if (code === 0x29 || code === 0x5d || code === 0x7d) {
                 if (depth === 0)
                     return;
                 depth--;
@@ -33630,6 +33718,7 @@ function defaultEnvironment() {
         clock: systemClock,
         random: Math.random,
         writeStdout: text => process.stdout.write(text),
+        stdoutDrained: () => new Promise(resolve => process.stdout.once('drain', resolve)),
         cancelSignal: cancel.signal,
         cancelReason: cancel.reason
     };
@@ -33682,7 +33771,10 @@ async function followAndReport(settings, environment) {
         },
         log
     });
-    const echo = new LogEcho({ write: environment.writeStdout });
+    const echo = new LogEcho({
+        write: environment.writeStdout,
+        drained: environment.stdoutDrained
+    });
     const metrics = new MetricsReader();
     const follower = new LogFollower({
         jobId: settings.jobId,

@@ -473,9 +473,12 @@ function readBody(
       fail(new Error('aborted'))
       return
     }
-    signal.addEventListener('abort', () => fail(new Error('aborted')), {
-      once: true
-    })
+    // Removed once the answer is over: a listener left on the signal keeps
+    // this closure, and with it the whole body, alive until the request's
+    // timeout fires.
+    const onAbort = (): void => fail(new Error('aborted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    message.once('close', () => signal.removeEventListener('abort', onAbort))
     message.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {

@@ -184,13 +184,15 @@ function valueAt(points: LossPoint[], x: number): number {
 // Mermaid's xychart grammar takes plain decimals only: `1e-5` is a syntax
 // error there. Intl never switches to exponent notation. Five digits are
 // finer than any chart's pixels and keep the block short.
-const PLAIN = new Intl.NumberFormat('en-US', {
-  useGrouping: false,
-  maximumSignificantDigits: 5
-})
+// Made on first use: the first Intl formatter loads locale data, about 10 ms
+// that would otherwise delay the first request of every run.
+let plain: Intl.NumberFormat | undefined
 
 function plainNumber(value: number): string {
-  return PLAIN.format(value)
+  return (plain ??= new Intl.NumberFormat('en-US', {
+    useGrouping: false,
+    maximumSignificantDigits: 5
+  })).format(value)
 }
 
 // ---------------------------------------------------------------------------

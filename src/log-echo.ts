@@ -15,8 +15,13 @@ import { randomBytes } from 'node:crypto'
 export const DISPLAY_CAP = 4000
 
 export interface LogEchoOptions {
-  /** Writes text to the step's standard output as is. */
-  write: (text: string) => void
+  /**
+   * Writes text to the step's standard output as is; false when the
+   * output is backed up and `drained` should be awaited.
+   */
+  write: (text: string) => boolean
+  /** Resolves when backed-up output has been written. */
+  drained?: () => Promise<void>
   /** Fixed only by tests; a fresh random token otherwise. */
   token?: string
 }
@@ -24,6 +29,7 @@ export interface LogEchoOptions {
 export class LogEcho {
   private readonly token: string
   private groupOpen = false
+  private backedUp = false
 
   constructor(private readonly options: LogEchoOptions) {
     this.token = options.token ?? randomBytes(16).toString('hex')
@@ -46,7 +52,13 @@ export class LogEcho {
     if (lines.length === 0) return
     let text = `::stop-commands::${this.token}\n`
     for (const line of lines) text += displayLine(line) + '\n'
-    this.options.write(text + `::${this.token}::\n`)
+    this.backedUp = !this.options.write(text + `::${this.token}::\n`)
+  }
+
+  /** Resolves once everything printed so far has left the process. */
+  async flushed(): Promise<void> {
+    if (this.backedUp && this.options.drained) await this.options.drained()
+    this.backedUp = false
   }
 }
 

@@ -82,6 +82,12 @@ export interface FollowerOptions {
 
 export type Ending = 'finished' | 'timed-out' | 'cancelled'
 
+/** A logs request under way, and when it was sent. */
+interface PendingRead {
+  readAt: number
+  page: Promise<LogPage>
+}
+
 export class LogFollower {
   /** Lines read so far: the offset of the next page. */
   linesRead = 0
@@ -117,15 +123,30 @@ export class LogFollower {
   }
 
   private async readUntilFinished(): Promise<void> {
-    const { clock, pollIntervalMs, reader } = this.options
+    const { clock, pollIntervalMs } = this.options
     // Waits stretch from a quarter of the poll interval up to all of it
     // while the log stays quiet, and shrink again when lines arrive.
     const shortestWait = pollIntervalMs / 4
     let wait = shortestWait
 
+    let readAhead: PendingRead | undefined
     for (;;) {
-      const readAt = clock.now()
-      const page = await reader.readLogPage(this.linesRead, PAGE_SIZE)
+      // Behind a slow reader of the step's output, printed pages would
+      // pile up in memory: the next page waits until they are written.
+      await this.options.echo.flushed()
+      const { readAt, page: pending } =
+        readAhead ?? this.startRead(this.linesRead)
+      readAhead = undefined
+      const page = await pending
+
+      const next = this.linesRead + page.logs.length
+      if (page.logs.length > 0 && next < page.total) {
+        // In a backlog the next page is asked for before this one is
+        // printed and parsed, so the network and the parsing overlap.
+        // Yielding once lets the request leave before the parsing starts.
+        readAhead = this.startRead(next)
+        await new Promise(resolve => setImmediate(resolve))
+      }
       const newLines = this.take(page)
 
       if (this.linesRead < this.total && newLines > 0) {
@@ -146,15 +167,31 @@ export class LogFollower {
       if (this.finishedAt === undefined) {
         wait = newLines > 0 ? shortestWait : Math.min(wait * 2, pollIntervalMs)
       }
+      // A finished job's log is read again once the settling pause since
+      // the end has passed; after a catch-up that took longer, at once.
+      const pause =
+        this.finishedAt === undefined
+          ? wait
+          : newLines > 0
+            ? Math.max(0, this.finishedAt + this.settleMs - clock.now())
+            : this.settleMs
       // No wait outlasts the overall timeout: the next request then finds
       // the time up and the run reports at once.
-      const pause = this.finishedAt === undefined ? wait : this.settleMs
       await clock.sleep(
         Math.min(pause, Math.max(0, this.options.deadline - clock.now())),
         this.options.signal
       )
       if (this.options.signal.aborted) throw new RunAborted()
     }
+  }
+
+  private startRead(offset: number): PendingRead {
+    const readAt = this.options.clock.now()
+    const page = this.options.reader.readLogPage(offset, PAGE_SIZE)
+    // A read ahead may fail before anyone awaits it; the failure is still
+    // raised where it is awaited, and must not count as unhandled before.
+    page.catch(() => {})
+    return { readAt, page }
   }
 
   /**

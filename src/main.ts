@@ -18,7 +18,9 @@ import { decideVerdict } from './verdict.js'
 export interface RunEnvironment {
   clock: Clock
   random: () => number
-  writeStdout: (text: string) => void
+  /** Writes to stdout; false when it is backed up (see `stdoutDrained`). */
+  writeStdout: (text: string) => boolean
+  stdoutDrained: () => Promise<void>
   /** Aborted when the runner cancels the step. */
   cancelSignal: AbortSignal
   /** Which signal cancelled the run, once one has. */
@@ -61,6 +63,8 @@ function defaultEnvironment(): RunEnvironment {
     clock: systemClock,
     random: Math.random,
     writeStdout: text => process.stdout.write(text),
+    stdoutDrained: () =>
+      new Promise(resolve => process.stdout.once('drain', resolve)),
     cancelSignal: cancel.signal,
     cancelReason: cancel.reason
   }
@@ -121,7 +125,10 @@ async function followAndReport(
     },
     log
   })
-  const echo = new LogEcho({ write: environment.writeStdout })
+  const echo = new LogEcho({
+    write: environment.writeStdout,
+    drained: environment.stdoutDrained
+  })
   const metrics = new MetricsReader()
   const follower = new LogFollower({
     jobId: settings.jobId,

@@ -160,32 +160,32 @@ export class MetricsReader {
     }
   }
 
-  private readDict(fields: Map<string, PyValue>): void {
+  private readDict(fields: DictFields): void {
     let step: number | undefined
-    const stepOfMax = fields.get('global_step/max_steps')
+    const stepOfMax = fields['global_step/max_steps']
     const stepMatch =
       typeof stepOfMax === 'string' ? STEP_OF_MAX.exec(stepOfMax) : null
     if (stepMatch) {
       step = Number(stepMatch[1])
       this.maxSteps = Number(stepMatch[2])
     }
-    const globalStep = fields.get('global_step')
+    const globalStep = fields.global_step
     if (isCount(globalStep)) step = globalStep
-    const maxSteps = fields.get('max_steps')
+    const maxSteps = fields.max_steps
     if (isCount(maxSteps)) this.maxSteps = maxSteps
     if (step !== undefined) this.globalStep = step
 
-    const loss = fields.get('loss')
+    const loss = fields.loss
     if (typeof loss === 'number') this.addStepLoss(loss, step)
 
-    const evalLoss = fields.get('eval_loss')
+    const evalLoss = fields.eval_loss
     if (typeof evalLoss === 'number') this.addEvalLoss(evalLoss, step)
 
-    const trainLoss = fields.get('train_loss')
+    const trainLoss = fields.train_loss
     if (typeof trainLoss === 'number') this.closingTrainLoss = trainLoss
-    const epoch = fields.get('epoch')
+    const epoch = fields.epoch
     if (typeof epoch === 'number') this.epoch = epoch
-    const runtime = fields.get('train_runtime')
+    const runtime = fields.train_runtime
     if (typeof runtime === 'number') this.trainRuntimeSeconds = runtime
   }
 
@@ -274,7 +274,7 @@ function isFieldEnd(code: number): boolean {
 type PyValue = number | string | boolean | null | undefined
 
 // Only these keys are kept, so a dict with many entries costs no more memory.
-const WANTED_KEYS = new Set([
+const WANTED_KEY_LIST = [
   'loss',
   'train_loss',
   'eval_loss',
@@ -283,7 +283,40 @@ const WANTED_KEYS = new Set([
   'global_step/max_steps',
   'global_step',
   'max_steps'
-])
+] as const
+type WantedKey = (typeof WANTED_KEY_LIST)[number]
+type DictFields = Record<WantedKey, PyValue>
+const WANTED_KEYS = new Set<string>(WANTED_KEY_LIST)
+// Wanted keys by length, so a key in a line is compared with one or two
+// candidates instead of being copied out and looked up.
+const WANTED_BY_LENGTH: WantedKey[][] = []
+for (const key of WANTED_KEY_LIST)
+  (WANTED_BY_LENGTH[key.length] ??= []).push(key)
+
+function wantedKeyAt(
+  src: string,
+  from: number,
+  length: number
+): WantedKey | '' {
+  const candidates = WANTED_BY_LENGTH[length]
+  if (candidates) {
+    for (const key of candidates) if (src.startsWith(key, from)) return key
+  }
+  return ''
+}
+
+function emptyFields(): DictFields {
+  return {
+    loss: undefined,
+    train_loss: undefined,
+    eval_loss: undefined,
+    epoch: undefined,
+    train_runtime: undefined,
+    'global_step/max_steps': undefined,
+    global_step: undefined,
+    max_steps: undefined
+  }
+}
 
 // NumPy scalars print as `np.float64(0.9)` since NumPy 2, and a loss left
 // as a PyTorch tensor prints as `tensor(0.25, device='cuda:0')`.
@@ -292,8 +325,6 @@ const SCALAR_CALL =
 const SINGLE_QUOTE = 0x27
 const DOUBLE_QUOTE = 0x22
 const COMMA = 0x2c
-const OPENERS = [0x28, 0x5b, 0x7b] // ( [ {
-const CLOSERS = [0x29, 0x5d, 0x7d] // ) ] }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
@@ -302,18 +333,15 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
  * entries, or undefined when the text there is not a whole dict. Anything
  * after the closing brace is ignored.
  */
-function parsePyDict(
-  src: string,
-  start: number
-): Map<string, PyValue> | undefined {
+function parsePyDict(src: string, start: number): DictFields | undefined {
   const scanner = new PyScanner(src, start + 1)
-  const fields = new Map<string, PyValue>()
+  const fields = emptyFields()
 
   scanner.skipSpaces()
   if (scanner.peek() === '}') return fields
   for (;;) {
     scanner.skipSpaces()
-    const key = scanner.peekIsQuote() ? scanner.readString() : undefined
+    const key = scanner.peekIsQuote() ? scanner.readKey() : undefined
     if (key === undefined) return undefined
     scanner.skipSpaces()
     if (scanner.peek() !== ':') return undefined
@@ -321,7 +349,7 @@ function parsePyDict(
 
     // Values of other keys are skipped unread: most of a trainer's dict is
     // throughput and memory figures that no metric needs.
-    const wanted = WANTED_KEYS.has(key)
+    const wanted = key !== ''
     let value = wanted ? scanner.readValue() : undefined
     if (!wanted) scanner.skipValue()
     scanner.skipSpaces()
@@ -333,7 +361,7 @@ function parsePyDict(
       scanner.skipValue()
       next = scanner.peek()
     }
-    if (wanted) fields.set(key, value)
+    if (key !== '') fields[key] = value
 
     if (next === '}') return fields
     if (next !== ',') return undefined
@@ -377,6 +405,33 @@ class PyScanner {
       }
       this.pos++
     }
+  }
+
+  /**
+   * Reads a quoted key: the wanted key it is, '' for any other key, or
+   * undefined when the quote never closes. A key without escapes is
+   * compared in place, without slicing it out: this runs for every key of
+   * every trainer line.
+   */
+  readKey(): WantedKey | '' | undefined {
+    const src = this.src
+    const from = this.pos + 1
+    const end = src.indexOf(
+      src.charCodeAt(this.pos) === DOUBLE_QUOTE ? '"' : "'",
+      from
+    )
+    if (end !== -1) {
+      if (this.backslash !== -1 && this.backslash < from) {
+        this.backslash = src.indexOf('\\', from)
+      }
+      if (this.backslash === -1 || this.backslash > end) {
+        this.pos = end + 1
+        return wantedKeyAt(src, from, end - from)
+      }
+    }
+    const key = this.readString()
+    if (key === undefined) return undefined
+    return WANTED_KEYS.has(key) ? (key as WantedKey) : ''
   }
 
   /** Reads a quoted string, or returns undefined if it never closes. */
@@ -468,9 +523,9 @@ class PyScanner {
         if (this.readString() === undefined) return
         continue
       }
-      if (OPENERS.includes(code)) {
+      if (code === 0x28 || code === 0x5b || code === 0x7b) {
         depth++
-      } else if (CLOSERS.includes(code)) {
+      } else if (code === 0x29 || code === 0x5d || code === 0x7d) {
         if (depth === 0) return
         depth--
       } else if (code === COMMA && depth === 0) {
