@@ -50,9 +50,11 @@ export class LogEcho {
   /** Prints remote text, one page at a time, in a single write. */
   printRemote(lines: readonly string[]): void {
     if (lines.length === 0) return
-    let text = `::stop-commands::${this.token}\n`
-    for (const line of lines) text += displayLine(line) + '\n'
-    this.backedUp = !this.options.write(text + `::${this.token}::\n`)
+    const shown = lines.map(displayLine)
+    this.backedUp = !this.options.write(
+      `::stop-commands::${this.token}\n${shown.join('\n')}\n` +
+        `::${this.token}::\n`
+    )
   }
 
   /** Resolves once everything printed so far has left the process. */
@@ -66,8 +68,11 @@ export class LogEcho {
 // colours need), and the bidirectional overrides that make text read
 // differently than it is stored, are shown as spaces.
 const UNPRINTABLE =
-  /[\x00-\x08\x0a-\x0c\x0e-\x1a\x1c-\x1f\x7f\u202a-\u202e\u2066-\u2069]/
-const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g')
+  /[\x00-\x08\x0a-\x0c\x0e-\x1a\x1c-\x1f\x7f\u202a-\u202e\u2066-\u2069]/g
+
+// Everything above and the carriage return: a line with none of these, and
+// not too long, is shown as it is, after this one test.
+const NEEDS_CARE = /[\x00-\x08\x0a-\x1a\x1c-\x1f\x7f\u202a-\u202e\u2066-\u2069]/
 
 /**
  * The form of a line worth showing: a progress bar redrawn with carriage
@@ -75,7 +80,9 @@ const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g')
  * of how much was left out.
  */
 export function displayLine(line: string): string {
-  let text = UNPRINTABLE.test(line) ? line.replace(UNPRINTABLE_ALL, ' ') : line
+  if (line.length <= DISPLAY_CAP && !NEEDS_CARE.test(line)) return line
+
+  let text = line.replace(UNPRINTABLE, ' ')
   if (text.includes('\r')) {
     const states = text.split('\r').filter(state => state !== '')
     text = states[states.length - 1] ?? ''
