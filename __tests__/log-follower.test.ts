@@ -79,9 +79,9 @@ describe('polling', () => {
 
     expect(await ending).toBe('finished')
     // A quarter of 8 s after new lines, doubling to the full 8 s, back to a
-    // quarter when "b" arrives; then the 1 s settling reads at the end.
+    // quarter when "b" arrives; then the 750 ms settling read at the end.
     expect(clock.sleeps).toEqual([
-      2000, 4000, 8000, 8000, 8000, 8000, 8000, 2000, 4000, 1000
+      2000, 4000, 8000, 8000, 8000, 8000, 8000, 2000, 4000, 750
     ])
   })
 
@@ -99,7 +99,7 @@ describe('polling', () => {
     // Four pages back to back, one status read, one settling read.
     expect(job.logReads).toBe(5)
     expect(job.statusReads).toBe(1)
-    expect(clock.sleeps).toEqual([1000])
+    expect(clock.sleeps).toEqual([750])
   })
 
   test('checks the status during a long backlog', async () => {
@@ -157,7 +157,7 @@ describe('the end of the log', () => {
 
     expect(await ending).toBe('finished')
     expect(follower.markerSeen).toBe(false)
-    // Three poll intervals of grace, read once a second.
+    // Three poll intervals of grace, read every 750 ms.
     expect(clock.time).toBeGreaterThanOrEqual(6000)
     expect(clock.time).toBeLessThan(8000)
   })
