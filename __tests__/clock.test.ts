@@ -1,4 +1,4 @@
-import { formatDuration } from '../src/clock.js'
+import { formatDuration, systemClock } from '../src/clock.js'
 
 describe('durations for people', () => {
   test.each<[number, string]>([
@@ -17,5 +17,24 @@ describe('durations for people', () => {
     [90_061_000, '1 d 1 h 1 min 1 s']
   ])('writes %s ms as %j', (ms, text) => {
     expect(formatDuration(ms)).toBe(text)
+  })
+})
+
+describe('the system clock', () => {
+  test('never wakes before the time asked for', async () => {
+    for (const ms of [1, 5, 12.5, 20]) {
+      const start = systemClock.now()
+      await systemClock.sleep(ms)
+      expect(systemClock.now() - start).toBeGreaterThanOrEqual(ms)
+    }
+  })
+
+  test('wakes at once when the signal aborts', async () => {
+    const controller = new AbortController()
+    const start = systemClock.now()
+    const sleeping = systemClock.sleep(60_000, controller.signal)
+    controller.abort()
+    await sleeping
+    expect(systemClock.now() - start).toBeLessThan(1000)
   })
 })

@@ -15,17 +15,27 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleep(ms, signal) {
+    // Node's timers count from the event loop's cached time, so one can
+    // fire a little before `ms` have passed on performance.now(). Callers
+    // compare times after a sleep, so the rest is slept again.
+    const until = performance.now() + ms
     return new Promise(resolve => {
       if (signal?.aborted || ms <= 0) {
         resolve()
         return
       }
+      let timer: NodeJS.Timeout
       const done = (): void => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', done)
         resolve()
       }
-      const timer = setTimeout(done, ms)
+      const wake = (): void => {
+        const left = until - performance.now()
+        if (left > 0) timer = setTimeout(wake, Math.ceil(left))
+        else done()
+      }
+      timer = setTimeout(wake, Math.ceil(ms))
       signal?.addEventListener('abort', done, { once: true })
     })
   }
