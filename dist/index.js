@@ -33499,7 +33499,8 @@ function readSettings(readInput) {
         if (!/^[0-9]*\.?[0-9]+$/.test(text) ||
             !(value >= rule.min && value <= rule.max)) {
             problems.push(`Input '${name}' is ${quote(text)}: expected a number of ` +
-                `${rule.unit} from ${rule.min} to ${rule.max}, such as ${rule.example}.`);
+                `${rule.unit} from ${rule.min} to ${rule.max}, ` +
+                `such as ${rule.example}.`);
             return fallback;
         }
         return value;
@@ -33666,10 +33667,11 @@ function decideVerdict(facts) {
     const statusText = status ?? 'unknown (never read)';
     const progress = `${facts.linesRead} log lines read`;
     if (facts.ending === 'cancelled') {
+        const signal = facts.cancelSignal ? ` (${facts.cancelSignal})` : '';
         const cancel = facts.cancelOutcome ? ` ${facts.cancelOutcome}` : '';
         return {
             verdict: 'cancelled',
-            reason: `The run was cancelled${facts.cancelSignal ? ` (${facts.cancelSignal})` : ''} ` +
+            reason: `The run was cancelled${signal} ` +
                 `while following job ${jobId}; its last status was ${statusText}, ` +
                 `${progress}.${cancel}`
         };

@@ -13,7 +13,7 @@ import { startSimulator } from '../src/simulator/server.js'
 import { runBundledAction } from './run-bundled-action.js'
 import { RunnerView } from './workflow-commands.js'
 
-const USAGE = `Usage: npm run demo [-- [--scenario NAME|PATH] [--input NAME=VALUE]...]
+const USAGE = `Usage: npm run demo [-- OPTIONS]
 
 Runs dist/index.js against the built-in DashScope simulator.
   --scenario  a built-in scenario (${builtinScenarioNames().join(', ')})

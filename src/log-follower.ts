@@ -72,7 +72,7 @@ export interface FollowerOptions {
   pollIntervalMs: number
   completionMarker: string
   requireMarker: boolean
-  /** The moment (on `clock`'s scale) when the run gives up: no wait passes it. */
+  /** When (on `clock`'s scale) the run gives up: no wait goes past it. */
   deadline: number
   /** Called with every page of new lines, in order. */
   onLines: (lines: readonly string[]) => void

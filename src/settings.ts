@@ -95,7 +95,8 @@ export function readSettings(readInput: InputReader): Settings {
     ) {
       problems.push(
         `Input '${name}' is ${quote(text)}: expected a number of ` +
-          `${rule.unit} from ${rule.min} to ${rule.max}, such as ${rule.example}.`
+          `${rule.unit} from ${rule.min} to ${rule.max}, ` +
+          `such as ${rule.example}.`
       )
       return fallback
     }

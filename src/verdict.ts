@@ -47,11 +47,12 @@ export function decideVerdict(facts: VerdictFacts): Decision {
   const progress = `${facts.linesRead} log lines read`
 
   if (facts.ending === 'cancelled') {
+    const signal = facts.cancelSignal ? ` (${facts.cancelSignal})` : ''
     const cancel = facts.cancelOutcome ? ` ${facts.cancelOutcome}` : ''
     return {
       verdict: 'cancelled',
       reason:
-        `The run was cancelled${facts.cancelSignal ? ` (${facts.cancelSignal})` : ''} ` +
+        `The run was cancelled${signal} ` +
         `while following job ${jobId}; its last status was ${statusText}, ` +
         `${progress}.${cancel}`
     }

@@ -50,7 +50,7 @@ export interface TimelineStep {
    * the last step, where it means all. The log never shrinks.
    */
   visibleLines?: number
-  /** Not allowed on the first step, which begins at once. Default: 1 request. */
+  /** Not on the first step, which begins at once. Default: 1 request. */
   after?: StepTrigger
 }
 
@@ -96,7 +96,7 @@ export interface JobScenario {
   linesPerRequest?: number
   /** Fields merged over the job object template. */
   job?: JsonObject
-  /** 0 (default): offset counts lines skipped. 1: offset 1 is the first line. */
+  /** 0 (default): offset counts lines skipped; 1: offset 1 is line 1. */
   offsetBase?: 0 | 1
   /** When set, only `Bearer <apiKey>` is accepted. */
   apiKey?: string

@@ -60,7 +60,7 @@ export interface SimulatorOptions {
 }
 
 export interface Simulator {
-  /** Like `http://127.0.0.1:43123`, no trailing slash; the API is at `/api/v1`. */
+  /** Like `http://127.0.0.1:43123`, with the API at `/api/v1` below it. */
   url: string
   port: number
   /** Every request, in order of arrival. */
