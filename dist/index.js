@@ -31862,7 +31862,7 @@ class DashScopeClient {
         this.keyForms = [...new Set([options.apiKey, escaped])];
     }
     async readLogPage(offset, line) {
-        return this.call('GET', `${this.jobPath}/logs?offset=${offset}&line=${line}`, `reading the log of job ${this.options.jobId} from line ${offset + 1}`, output => this.readPage(output, offset, line));
+        return this.call('GET', `${this.jobPath}/logs?offset=${offset}&line=${line}`, `reading the log of job ${this.options.jobId} from line ${offset + 1}`, (output, body) => this.readPage(output, body, offset, line));
     }
     async readJob() {
         return this.call('GET', this.jobPath, `reading the status of job ${this.options.jobId}`, output => {
@@ -31886,7 +31886,7 @@ class DashScopeClient {
      * than asked, or more than its own total allows after the offset, is not
      * paging as documented: taking such a page could print lines twice.
      */
-    readPage(output, offset, line) {
+    readPage(output, body, offset, line) {
         const { total, logs } = output;
         if (typeof total !== 'number' ||
             !Number.isSafeInteger(total) ||
@@ -31899,11 +31899,17 @@ class DashScopeClient {
             throw new TransientFault(`a page of ${logs.length} lines from line ${offset + 1} of a log ` +
                 `of ${total}, which does not fit the request`);
         }
+        // Redacted here, before anything else sees a line: the echo, the
+        // metrics, the failure message and the summary all get clean text. A
+        // body without the key and without any JSON escape cannot decode to
+        // a line that holds it, so the usual page skips the per-line search.
+        const mayHoldKey = body.includes('\\') || body.includes(this.options.apiKey);
         return {
             total,
-            // Redacted here, before anything else sees a line: the echo, the
-            // metrics, the failure message and the summary all get clean text.
-            logs: logs.map(entry => this.redact(typeof entry === 'string' ? entry : JSON.stringify(entry)))
+            logs: logs.map(entry => {
+                const text = typeof entry === 'string' ? entry : JSON.stringify(entry);
+                return mayHoldKey ? this.redact(text) : text;
+            })
         };
     }
     /**
@@ -31948,7 +31954,8 @@ class DashScopeClient {
             const cutByDeadline = timeLeft < requestTimeoutMs;
             try {
                 const answer = await this.attempt(method, path, Math.min(requestTimeoutMs, timeLeft));
-                return readAnswer(this.interpret(answer, operation), readOutput);
+                const output = this.interpret(answer, operation);
+                return readAnswer(() => readOutput(output, answer.body));
             }
             catch (error) {
                 if (!(error instanceof TransientFault))
@@ -32096,13 +32103,13 @@ class DashScopeClient {
     }
 }
 /**
- * Applies an endpoint's reader to an answer's output. Any surprise in the
+ * Runs an endpoint's reader on an answer's output. Any surprise in the
  * output (a missing field, a value too deep to print) is a malformed answer,
  * worth another try like a gateway's error page, not a crash.
  */
-function readAnswer(output, readOutput) {
+function readAnswer(read) {
     try {
-        return readOutput(output);
+        return read();
     }
     catch (error) {
         if (error instanceof TransientFault)

@@ -104,7 +104,7 @@ export class DashScopeClient {
       'GET',
       `${this.jobPath}/logs?offset=${offset}&line=${line}`,
       `reading the log of job ${this.options.jobId} from line ${offset + 1}`,
-      output => this.readPage(output, offset, line)
+      (output, body) => this.readPage(output, body, offset, line)
     )
   }
 
@@ -138,6 +138,7 @@ export class DashScopeClient {
    */
   private readPage(
     output: Record<string, unknown>,
+    body: string,
     offset: number,
     line: number
   ): LogPage {
@@ -161,13 +162,17 @@ export class DashScopeClient {
           `of ${total}, which does not fit the request`
       )
     }
+    // Redacted here, before anything else sees a line: the echo, the
+    // metrics, the failure message and the summary all get clean text. A
+    // body without the key and without any JSON escape cannot decode to
+    // a line that holds it, so the usual page skips the per-line search.
+    const mayHoldKey = body.includes('\\') || body.includes(this.options.apiKey)
     return {
       total,
-      // Redacted here, before anything else sees a line: the echo, the
-      // metrics, the failure message and the summary all get clean text.
-      logs: logs.map(entry =>
-        this.redact(typeof entry === 'string' ? entry : JSON.stringify(entry))
-      )
+      logs: logs.map(entry => {
+        const text = typeof entry === 'string' ? entry : JSON.stringify(entry)
+        return mayHoldKey ? this.redact(text) : text
+      })
     }
   }
 
@@ -211,7 +216,7 @@ export class DashScopeClient {
     method: string,
     path: string,
     operation: string,
-    readOutput: (output: Record<string, unknown>) => T
+    readOutput: (output: Record<string, unknown>, body: string) => T
   ): Promise<T> {
     const { clock, signal, deadline, requestTimeoutMs } = this.options
     let lastFault: string | undefined
@@ -228,7 +233,10 @@ export class DashScopeClient {
           path,
           Math.min(requestTimeoutMs, timeLeft)
         )
-        return readAnswer(this.interpret(answer, operation), readOutput)
+        const output = this.interpret(answer, operation)
+        return readAnswer(() =>
+          readOutput(output as Record<string, unknown>, answer.body)
+        )
       } catch (error) {
         if (!(error instanceof TransientFault)) throw error
         // A try that the overall timeout cut short says nothing about the
@@ -408,16 +416,13 @@ export class DashScopeClient {
 }
 
 /**
- * Applies an endpoint's reader to an answer's output. Any surprise in the
+ * Runs an endpoint's reader on an answer's output. Any surprise in the
  * output (a missing field, a value too deep to print) is a malformed answer,
  * worth another try like a gateway's error page, not a crash.
  */
-function readAnswer<T>(
-  output: unknown,
-  readOutput: (output: Record<string, unknown>) => T
-): T {
+function readAnswer<T>(read: () => T): T {
   try {
-    return readOutput(output as Record<string, unknown>)
+    return read()
   } catch (error) {
     if (error instanceof TransientFault) throw error
     throw new TransientFault(
