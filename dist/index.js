@@ -28663,6 +28663,40 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /************************************************************************/
 var __webpack_exports__ = {};
 
+;// CONCATENATED MODULE: ./src/cancel-signals.ts
+// Listens for the runner's cancel signals from the moment the bundle starts.
+//
+// The runner cancels a step with SIGINT, then SIGTERM 7.5 s later, then
+// kills it. Node's default for SIGINT is to die at once, without outputs or
+// a reason. The bundle takes some 50 ms to load, so the handlers are set
+// when this module is first imported, ahead of everything heavier, rather
+// than when the run starts.
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** How long a cancelled run may take to report before it is ended. */
+const EXIT_DEADLINE_MS = 1800;
+const controller = new AbortController();
+let received;
+for (const name of CANCEL_SIGNALS) {
+    process.on(name, () => {
+        // The runner follows SIGINT with SIGTERM; the first one is already
+        // being handled, and the timer below bounds how long that takes.
+        if (received !== undefined)
+            return;
+        received = name;
+        controller.abort();
+        // Unreferenced: it fires only if something still holds the process
+        // open after the run has reported, so a cancelled step never outlives
+        // the two seconds it is allowed.
+        setTimeout(() => process.exit(1), EXIT_DEADLINE_MS).unref();
+    });
+}
+/** Aborted by the first cancel signal. */
+const cancelSignal = controller.signal;
+/** Which signal cancelled the run, once one has. */
+function cancelReason() {
+    return received;
+}
+
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -33772,40 +33806,17 @@ function quoteLastLines(lines) {
 
 
 
-// The runner sends SIGINT on cancel, then SIGTERM 7.5 s later, then kills.
-const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Time allowed to ask DashScope to cancel the job before exiting. */
 const CANCEL_REQUEST_TIMEOUT_MS = 1500;
-/**
- * Listens for the runner's cancel signals. The first one aborts the run; if
- * the process has not exited shortly after, it is ended, so a cancelled step
- * never outlives the two seconds it is allowed.
- */
-function listenForCancel() {
-    const controller = new AbortController();
-    let received;
-    for (const name of CANCEL_SIGNALS) {
-        process.on(name, () => {
-            // The runner follows SIGINT with SIGTERM; the first one is already
-            // being handled, and the timer below bounds how long that takes.
-            if (received !== undefined)
-                return;
-            received = name;
-            controller.abort();
-            setTimeout(() => process.exit(1), 1800).unref();
-        });
-    }
-    return { signal: controller.signal, reason: () => received };
-}
 function defaultEnvironment() {
-    const cancel = listenForCancel();
     return {
         clock: systemClock,
         random: Math.random,
         writeStdout: text => process.stdout.write(text),
         stdoutDrained: () => new Promise(resolve => process.stdout.once('drain', resolve)),
-        cancelSignal: cancel.signal,
-        cancelReason: cancel.reason
+        cancelSignal: cancelSignal,
+        cancelReason: cancelReason
     };
 }
 async function run(environment = defaultEnvironment()) {
@@ -33966,7 +33977,9 @@ async function writeSummary(report) {
 
 ;// CONCATENATED MODULE: ./src/index.ts
 // The entry the runner starts. Everything happens in `run()`, which reports
-// its own failures and sets the exit code.
+// its own failures and sets the exit code. The cancel signals are listened
+// for first, before the rest of the bundle loads.
+
 
 void run();
 

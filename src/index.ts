@@ -1,5 +1,7 @@
 // The entry the runner starts. Everything happens in `run()`, which reports
-// its own failures and sets the exit code.
+// its own failures and sets the exit code. The cancel signals are listened
+// for first, before the rest of the bundle loads.
+import './cancel-signals.js'
 import { run } from './main.js'
 
 void run()

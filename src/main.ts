@@ -3,6 +3,7 @@
 // or returns, so a failure is reported exactly once.
 
 import * as core from '@actions/core'
+import { cancelReason, cancelSignal } from './cancel-signals.js'
 import { systemClock, type Clock } from './clock.js'
 import { DashScopeClient } from './dashscope-client.js'
 import { renderJobSummary } from './job-summary.js'
@@ -27,46 +28,18 @@ export interface RunEnvironment {
   cancelReason: () => string | undefined
 }
 
-// The runner sends SIGINT on cancel, then SIGTERM 7.5 s later, then kills.
-const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-
 /** Time allowed to ask DashScope to cancel the job before exiting. */
 const CANCEL_REQUEST_TIMEOUT_MS = 1500
 
-/**
- * Listens for the runner's cancel signals. The first one aborts the run; if
- * the process has not exited shortly after, it is ended, so a cancelled step
- * never outlives the two seconds it is allowed.
- */
-export function listenForCancel(): {
-  signal: AbortSignal
-  reason: () => string | undefined
-} {
-  const controller = new AbortController()
-  let received: string | undefined
-  for (const name of CANCEL_SIGNALS) {
-    process.on(name, () => {
-      // The runner follows SIGINT with SIGTERM; the first one is already
-      // being handled, and the timer below bounds how long that takes.
-      if (received !== undefined) return
-      received = name
-      controller.abort()
-      setTimeout(() => process.exit(1), 1800).unref()
-    })
-  }
-  return { signal: controller.signal, reason: () => received }
-}
-
 function defaultEnvironment(): RunEnvironment {
-  const cancel = listenForCancel()
   return {
     clock: systemClock,
     random: Math.random,
     writeStdout: text => process.stdout.write(text),
     stdoutDrained: () =>
       new Promise(resolve => process.stdout.once('drain', resolve)),
-    cancelSignal: cancel.signal,
-    cancelReason: cancel.reason
+    cancelSignal,
+    cancelReason
   }
 }
 
