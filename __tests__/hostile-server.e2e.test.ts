@@ -7,7 +7,8 @@ import {
   echoedLines,
   failureMessage,
   runAction,
-  TEST_KEY
+  TEST_KEY,
+  sampleJobFailingOnce
 } from './support/e2e.js'
 
 const JOB = 'ft-202410291653-1c7f'
@@ -113,21 +114,13 @@ describe('a server that does not page as documented', () => {
   })
 
   test('retries a page whose total is not a number', async () => {
-    const run = await runAction({
-      jobId: JOB,
-      logFile: 'docs-sample-tail.txt',
-      faults: [
-        {
-          endpoint: 'logs',
-          nth: 1,
-          fault: {
-            kind: 'respond',
-            status: 200,
-            body: { output: { total: '10', logs: [] } }
-          }
-        }
-      ]
-    })
+    const run = await runAction(
+      sampleJobFailingOnce({
+        kind: 'respond',
+        status: 200,
+        body: { output: { total: '10', logs: [] } }
+      })
+    )
 
     expect(run.exitCode).toBe(0)
     expect(run.stdout).toContain('without a whole output.total')
@@ -167,22 +160,14 @@ describe('time', () => {
   })
 
   test('says so when the server asks for a wait past the timeout', async () => {
-    const run = await runAction({
-      jobId: JOB,
-      logFile: 'docs-sample-tail.txt',
-      faults: [
-        {
-          endpoint: 'logs',
-          nth: 1,
-          fault: {
-            kind: 'error',
-            status: 429,
-            code: 'Throttling',
-            headers: { 'retry-after': '999999' }
-          }
-        }
-      ]
-    })
+    const run = await runAction(
+      sampleJobFailingOnce({
+        kind: 'error',
+        status: 429,
+        code: 'Throttling',
+        headers: { 'retry-after': '999999' }
+      })
+    )
 
     expect(run.exitCode).toBe(1)
     expect(failureMessage(run.stdout)).toContain(

@@ -9,7 +9,8 @@ import {
   readFixtureLines,
   runAction,
   TEST_KEY,
-  failureMessage
+  failureMessage,
+  sampleJobFailingOnce
 } from './support/e2e.js'
 
 const JOB = 'ft-202410291653-1c7f'
@@ -159,23 +160,15 @@ describe('the key stays secret', () => {
   test('does not follow a redirect, so the key cannot travel with it', async () => {
     const elsewhere = await startSimulator({ jobId: JOB, lines: ['x'] })
     try {
-      const run = await runAction({
-        jobId: JOB,
-        logFile: 'docs-sample-tail.txt',
-        faults: [
-          {
-            endpoint: 'logs',
-            nth: 1,
-            fault: {
-              kind: 'respond',
-              status: 302,
-              headers: {
-                location: `${elsewhere.url}/api/v1/fine-tunes/${JOB}/logs`
-              }
-            }
+      const run = await runAction(
+        sampleJobFailingOnce({
+          kind: 'respond',
+          status: 302,
+          headers: {
+            location: `${elsewhere.url}/api/v1/fine-tunes/${JOB}/logs`
           }
-        ]
-      })
+        })
+      )
 
       expect(run.exitCode).toBe(1)
       expect(elsewhere.requests).toHaveLength(0)

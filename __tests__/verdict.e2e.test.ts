@@ -8,7 +8,8 @@ import {
   readFixtureLines,
   runAction,
   startAction,
-  failureMessage
+  failureMessage,
+  sampleJobFailingOnce
 } from './support/e2e.js'
 
 const JOB = 'ft-202410291653-1c7f'
@@ -157,22 +158,14 @@ describe('no line is lost or doubled', () => {
   })
 
   test('rides out a gateway page', async () => {
-    const run = await runAction({
-      jobId: JOB,
-      logFile: 'docs-sample-tail.txt',
-      faults: [
-        {
-          endpoint: 'logs',
-          nth: 1,
-          fault: {
-            kind: 'respond',
-            status: 502,
-            headers: { 'content-type': 'text/html' },
-            body: '<html><body><h1>502 Bad Gateway</h1></body></html>'
-          }
-        }
-      ]
-    })
+    const run = await runAction(
+      sampleJobFailingOnce({
+        kind: 'respond',
+        status: 502,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><body><h1>502 Bad Gateway</h1></body></html>'
+      })
+    )
 
     expect(run.exitCode).toBe(0)
     expect(run.stdout).toContain('HTTP 502 with an HTML page')
@@ -211,13 +204,7 @@ describe('no line is lost or doubled', () => {
 
   test('abandons a stalled answer after request-timeout and retries', async () => {
     const run = await runAction(
-      {
-        jobId: JOB,
-        logFile: 'docs-sample-tail.txt',
-        faults: [
-          { endpoint: 'logs', nth: 1, fault: { kind: 'stall-after-headers' } }
-        ]
-      },
+      sampleJobFailingOnce({ kind: 'stall-after-headers' }),
       { 'request-timeout': '0.5' }
     )
 
@@ -260,11 +247,9 @@ describe('no line is lost or doubled', () => {
   })
 
   test('retries a body cut in the middle', async () => {
-    const run = await runAction({
-      jobId: JOB,
-      logFile: 'docs-sample-tail.txt',
-      faults: [{ endpoint: 'logs', nth: 1, fault: { kind: 'truncated-body' } }]
-    })
+    const run = await runAction(
+      sampleJobFailingOnce({ kind: 'truncated-body' })
+    )
 
     expect(run.exitCode).toBe(0)
     expect(run.stdout).toMatch(/Try 1 at reading the log .* failed/)

@@ -7,7 +7,7 @@ import {
   type RecordedRequest,
   type Simulator
 } from '../../src/simulator/server.js'
-import type { JobScenario } from '../../src/simulator/scenario.js'
+import type { Fault, JobScenario } from '../../src/simulator/scenario.js'
 import {
   startBundledAction,
   type ActionProcess,
@@ -16,6 +16,18 @@ import {
 } from '../../scripts/run-bundled-action.js'
 
 export const TEST_KEY = 'sk-test-0123456789abcdef'
+
+/**
+ * The documented sample's job, whose first logs request is answered by
+ * `fault` instead: the usual shape of a test of one fault.
+ */
+export function sampleJobFailingOnce(fault: Fault): JobScenario {
+  return {
+    jobId: 'ft-202410291653-1c7f',
+    logFile: 'docs-sample-tail.txt',
+    faults: [{ endpoint: 'logs', nth: 1, fault }]
+  }
+}
 
 export interface E2eRun extends ActionResult {
   requests: RecordedRequest[]
