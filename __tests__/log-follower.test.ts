@@ -54,7 +54,7 @@ function follow(job: ScriptedJob, clock: FakeClock, pollIntervalMs = 8000) {
   const follower = new LogFollower({
     jobId: 'ft-1',
     reader: job,
-    echo: new LogEcho({ write: text => printed.push(text) > 0 }),
+    echo: new LogEcho({ write: text => void printed.push(text) }),
     clock,
     signal: new AbortController().signal,
     deadline: Infinity,
@@ -119,7 +119,7 @@ describe('polling', () => {
     const follower = new LogFollower({
       jobId: 'ft-1',
       reader: slowReader,
-      echo: new LogEcho({ write: t => printed.push(t) > 0 }),
+      echo: new LogEcho({ write: t => void printed.push(t) }),
       clock,
       signal: new AbortController().signal,
       deadline: Infinity,
@@ -172,7 +172,7 @@ describe('the end of the log', () => {
     const follower = new LogFollower({
       jobId: 'ft-1',
       reader,
-      echo: new LogEcho({ write: () => true }),
+      echo: new LogEcho({ write: () => {} }),
       clock: {
         now: () => clock.now(),
         sleep: async ms => {

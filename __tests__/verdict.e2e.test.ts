@@ -260,6 +260,24 @@ describe('no line is lost or doubled', () => {
 })
 
 describe('nothing hangs', () => {
+  test('reaches a verdict when pages fill the output pipe', async () => {
+    // Pages of ~300 KB back up stdout; the run must wait for the pipe to
+    // drain, not finish early without a verdict.
+    const run = await runAction({
+      jobId: JOB,
+      generate: { count: 999, template: `{n} ${'x'.repeat(300)}` },
+      then: ['##FT_COMPLETE##'],
+      timeline: [
+        { status: 'RUNNING', visibleLines: 999 },
+        { status: 'SUCCEEDED', after: { requests: 4 } }
+      ]
+    })
+
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.status).toBe('SUCCEEDED')
+    expect(echoedLines(run.stdout)).toHaveLength(1000)
+  })
+
   test('gives up at the timeout with the last status in the outputs', async () => {
     const run = await runAction(
       {

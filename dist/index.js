@@ -32234,13 +32234,14 @@ function readBody(message, signal) {
 // character six (`|` becomes `&#124;`), so the worst case is the heading and
 // 3 text cells at 200 * 6, the reason at 1,000 * 6, 40 log lines of 300 (code
 // is not escaped, only fenced) and a chart of 2 * 500 numbers: about 32 KB,
-// against GitHub's limit of 1 MiB for a step's summary.
+// against GitHub's limit of 1 MiB for a step's summary. A run keeps only 20
+// last lines, but this renderer caps whatever report it is given.
 const MAX_CELL_CHARS = 200;
 const MAX_REASON_CHARS = 1000;
 const MAX_LAST_LINES = 40;
 const MAX_LINE_CHARS = 300;
-// The curve's own cap is configurable; the chart never draws more points than
-// that cap, nor than this, which keeps a large cap from bloating the page.
+// A reader can be made with a larger curve cap than the default; the chart
+// never draws more points than this, whatever the cap.
 const MAX_CHART_POINTS = 500;
 const UNKNOWN = '—';
 const VERDICTS = {
@@ -32484,7 +32485,6 @@ class LogEcho {
     options;
     token;
     groupOpen = false;
-    backedUp = false;
     constructor(options) {
         this.options = options;
         this.token = options.token ?? (0,external_node_crypto_.randomBytes)(16).toString('hex');
@@ -32506,14 +32506,12 @@ class LogEcho {
         if (lines.length === 0)
             return;
         const shown = lines.map(displayLine);
-        this.backedUp = !this.options.write(`::stop-commands::${this.token}\n${shown.join('\n')}\n` +
+        this.options.write(`::stop-commands::${this.token}\n${shown.join('\n')}\n` +
             `::${this.token}::\n`);
     }
     /** Resolves once everything printed so far has left the process. */
     async flushed() {
-        if (this.backedUp && this.options.drained)
-            await this.options.drained();
-        this.backedUp = false;
+        await this.options.drained?.();
     }
 }
 // Control characters other than tab, carriage return and escape (which
@@ -32880,8 +32878,8 @@ class LossCurveRecorder {
 // that understands only the shapes a trainer prints and skips everything else.
 //
 // `read` is called for every line of logs that can run to a million lines, so
-// each line is first checked with a few substring searches and only a line
-// that can carry a metric is parsed. The reader holds scalars and a bounded
+// a line is parsed only when a `{` or one of a few keywords shows it can
+// carry a metric. The reader holds scalars and a bounded
 // loss curve, never the lines themselves.
 
 /**
@@ -33006,10 +33004,10 @@ class MetricsReader {
     readDict(fields) {
         let step;
         const stepOfMax = fields['global_step/max_steps'];
-        const stepPair = typeof stepOfMax === 'string' ? readStepOfMax(stepOfMax) : undefined;
-        if (stepPair) {
-            step = stepPair[0];
-            this.maxSteps = stepPair[1];
+        const stepMatch = typeof stepOfMax === 'string' ? STEP_OF_MAX.exec(stepOfMax) : null;
+        if (stepMatch) {
+            step = Number(stepMatch[1]);
+            this.maxSteps = Number(stepMatch[2]);
         }
         const globalStep = fields.global_step;
         if (isCount(globalStep))
@@ -33387,23 +33385,6 @@ function isDecimal(word) {
             code = word.charCodeAt(++at);
     }
     return at === word.length;
-}
-/** What STEP_OF_MAX matches, `n/N`, read by hand for the same reason. */
-function readStepOfMax(text) {
-    const slash = text.indexOf('/');
-    let plain = slash > 0 &&
-        slash <= 15 &&
-        slash < text.length - 1 &&
-        text.length - slash <= 16;
-    for (let at = 0; plain && at < text.length; at++) {
-        if (at !== slash && !isDigit(text.charCodeAt(at)))
-            plain = false;
-    }
-    if (plain)
-        return [Number(text.slice(0, slash)), Number(text.slice(slash + 1))];
-    // Spaces around the numbers, or anything odd, take the careful path.
-    const match = STEP_OF_MAX.exec(text);
-    return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 /** Interprets a bare Python word: a number, `nan`, `inf`, `True`, `None`. */
 function pyWord(word) {
@@ -33814,7 +33795,11 @@ function defaultEnvironment() {
         clock: systemClock,
         random: Math.random,
         writeStdout: text => process.stdout.write(text),
-        stdoutDrained: () => new Promise(resolve => process.stdout.once('drain', resolve)),
+        // Asked only when the stream still holds unwritten text: a 'drain'
+        // that already happened would otherwise be waited for forever.
+        stdoutDrained: () => process.stdout.writableNeedDrain
+            ? new Promise(resolve => process.stdout.once('drain', resolve))
+            : Promise.resolve(),
         cancelSignal: cancelSignal,
         cancelReason: cancelReason
     };
@@ -33838,7 +33823,15 @@ async function run(environment = defaultEnvironment()) {
     for (const line of describeSettings(settings))
         core_debug(line);
     try {
-        await followAndReport(settings, environment);
+        const report = await followAndReport(settings, environment);
+        if (report.verdict === 'succeeded') {
+            info(`Job ${settings.jobId} succeeded` +
+                (report.finetunedOutput ? `: model ${report.finetunedOutput}.` : '.'));
+            process.exitCode = ExitCode.Success;
+        }
+        else {
+            setFailed(report.reason);
+        }
     }
     catch (error) {
         // Only a bug gets here; the message is still shown without a stack.
@@ -33846,9 +33839,11 @@ async function run(environment = defaultEnvironment()) {
             `${settings.jobId}: ${error instanceof Error ? error.message : error}`);
     }
 }
+/** Follows the job, decides, and writes the outputs and the summary. */
 async function followAndReport(settings, environment) {
     const { clock } = environment;
     const startedAt = clock.now();
+    const deadline = startedAt + settings.timeoutMs;
     const log = (message) => info(message);
     const client = new DashScopeClient({
         baseUrl: settings.baseUrl,
@@ -33858,7 +33853,7 @@ async function followAndReport(settings, environment) {
         requestTimeoutMs: settings.requestTimeoutMs,
         clock,
         signal: environment.cancelSignal,
-        deadline: startedAt + settings.timeoutMs,
+        deadline,
         backoff: {
             // Retries start fast and never wait much longer than a few polls.
             initialMs: Math.min(1000, settings.pollIntervalMs),
@@ -33878,7 +33873,7 @@ async function followAndReport(settings, environment) {
         echo,
         clock,
         signal: environment.cancelSignal,
-        deadline: startedAt + settings.timeoutMs,
+        deadline,
         pollIntervalMs: settings.pollIntervalMs,
         completionMarker: settings.completionMarker,
         requireMarker: settings.requireMarker,
@@ -33907,6 +33902,7 @@ async function followAndReport(settings, environment) {
         cancelOutcome = await cancelJob(client);
     }
     client.dispose();
+    const found = metrics.metrics;
     const decision = failure
         ? { verdict: 'failed', reason: failure }
         : decideVerdict({
@@ -33923,8 +33919,8 @@ async function followAndReport(settings, environment) {
             lastFault: follower.lastFault,
             cancelSignal: environment.cancelReason(),
             cancelOutcome,
-            trainLoss: metrics.metrics.trainLoss,
-            evalLoss: metrics.metrics.evalLoss,
+            trainLoss: found.trainLoss,
+            evalLoss: found.evalLoss,
             maxTrainLoss: settings.maxTrainLoss,
             maxEvalLoss: settings.maxEvalLoss
         });
@@ -33934,8 +33930,8 @@ async function followAndReport(settings, environment) {
         reason: decision.reason,
         status: follower.status,
         finetunedOutput: follower.job?.finetunedOutput,
-        tokenUsage: tokenUsage(metrics.metrics, follower.job?.usage),
-        metrics: metrics.metrics,
+        tokenUsage: tokenUsage(found, follower.job?.usage),
+        metrics: found,
         curve: metrics.curve,
         logLines: follower.linesRead,
         durationMs: clock.now() - startedAt,
@@ -33945,13 +33941,7 @@ async function followAndReport(settings, environment) {
     setOutputs(report, setOutput, warning);
     await writeSummary(report);
     core_debug(`${client.requestCount} requests sent`);
-    if (report.verdict === 'succeeded') {
-        info(`Job ${settings.jobId} succeeded` +
-            (report.finetunedOutput ? `: model ${report.finetunedOutput}.` : '.'));
-    }
-    else {
-        setFailed(report.reason);
-    }
+    return report;
 }
 async function cancelJob(client) {
     try {
@@ -33981,5 +33971,8 @@ async function writeSummary(report) {
 // for first, before the rest of the bundle loads.
 
 
+// Only a run that reaches a green verdict clears this: should the process
+// ever run out of work before a verdict, the step fails instead of passing.
+process.exitCode = 1;
 void run();
 

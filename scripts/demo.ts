@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util'
 import {
   builtinScenarioNames,
   loadScenario,
-  type JobScenario
+  type JobScenario,
+  type Scenario
 } from '../src/simulator/scenario.js'
 import { startSimulator } from '../src/simulator/server.js'
 import { runBundledAction } from './run-bundled-action.js'
@@ -23,7 +24,7 @@ Runs dist/index.js against the built-in DashScope simulator.
 
 function parseCommandLine(): {
   job: JobScenario
-  scenario: ReturnType<typeof loadScenario>
+  scenario: Scenario
   inputs: Record<string, string>
 } {
   const { values } = parseArgs({
@@ -38,8 +39,9 @@ function parseCommandLine(): {
     process.exit(0)
   }
   const scenario = loadScenario(values.scenario)
-  const job = 'jobs' in scenario ? scenario.jobs[0] : scenario
-  if (!job) throw new Error(`The scenario ${values.scenario} holds no job.`)
+  // A loaded scenario always holds at least one job; the demo follows the
+  // first.
+  const [job] = scenario.jobs as [JobScenario, ...JobScenario[]]
   const inputs: Record<string, string> = {}
   for (const pair of values.input) {
     const at = pair.indexOf('=')

@@ -83,7 +83,11 @@ export function startBundledAction(
   })
   let stdout = ''
   let stderr = ''
-  const watchers: { test: string | RegExp; resolve: () => void }[] = []
+  const watchers: {
+    test: string | RegExp
+    resolve: () => void
+    reject: (error: Error) => void
+  }[] = []
   const matches = (test: string | RegExp): boolean =>
     typeof test === 'string' ? stdout.includes(test) : test.test(stdout)
 
@@ -115,9 +119,20 @@ export function startBundledAction(
     options.killAfterMs ?? 20_000
   )
   const result = new Promise<ActionResult>((resolve, reject) => {
-    child.on('error', reject)
+    child.on('error', error => {
+      clearTimeout(killer)
+      reject(error)
+    })
     child.on('close', (exitCode, signal) => {
       clearTimeout(killer)
+      if (partialLine !== '') options.onStdoutLine?.(partialLine)
+      // A wait for text that never came fails now rather than at the
+      // test's timeout.
+      for (const watcher of watchers.splice(0)) {
+        watcher.reject(
+          new Error(`The action exited without printing ${watcher.test}`)
+        )
+      }
       const outputsFile = readFileSync(outputPath, 'utf8')
       const summary = readFileSync(summaryPath, 'utf8')
       rmSync(folder, { recursive: true, force: true })
@@ -140,7 +155,9 @@ export function startBundledAction(
     waitForStdout: test =>
       matches(test)
         ? Promise.resolve()
-        : new Promise(resolve => watchers.push({ test, resolve }))
+        : new Promise((resolve, reject) =>
+            watchers.push({ test, resolve, reject })
+          )
   }
 }
 

@@ -18,7 +18,7 @@ const LEGACY = /##\[([A-Za-z-]+)(?: [^\]]*)?\](.*)$/
  * Follows one output line at a time; `read` returns the command the runner
  * would obey for the line, or undefined when the line is shown as text.
  */
-export class CommandReader {
+class CommandReader {
   private stopToken: string | undefined
 
   read(text: string): Omit<WorkflowCommand, 'line'> | undefined {

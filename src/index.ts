@@ -4,4 +4,7 @@
 import './cancel-signals.js'
 import { run } from './main.js'
 
+// Only a run that reaches a green verdict clears this: should the process
+// ever run out of work before a verdict, the step fails instead of passing.
+process.exitCode = 1
 void run()

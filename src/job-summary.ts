@@ -15,13 +15,14 @@ import type { RunReport, Verdict } from './run-report.js'
 // character six (`|` becomes `&#124;`), so the worst case is the heading and
 // 3 text cells at 200 * 6, the reason at 1,000 * 6, 40 log lines of 300 (code
 // is not escaped, only fenced) and a chart of 2 * 500 numbers: about 32 KB,
-// against GitHub's limit of 1 MiB for a step's summary.
+// against GitHub's limit of 1 MiB for a step's summary. A run keeps only 20
+// last lines, but this renderer caps whatever report it is given.
 const MAX_CELL_CHARS = 200
 const MAX_REASON_CHARS = 1000
 const MAX_LAST_LINES = 40
 const MAX_LINE_CHARS = 300
-// The curve's own cap is configurable; the chart never draws more points than
-// that cap, nor than this, which keeps a large cap from bloating the page.
+// A reader can be made with a larger curve cap than the default; the chart
+// never draws more points than this, whatever the cap.
 const MAX_CHART_POINTS = 500
 
 const UNKNOWN = '—'
@@ -250,7 +251,7 @@ function truncate(value: string, max: number): string {
 const INLINE_SPECIAL = /[&<>"'|`[\]!*_~$\\:@]|(?<=www)\./gi
 
 /** Remote text made safe for one line of Markdown, such as a table cell. */
-export function escapeInline(value: string, max: number): string {
+function escapeInline(value: string, max: number): string {
   return cleanText(value, max).replace(
     INLINE_SPECIAL,
     c => `&#${c.charCodeAt(0)};`

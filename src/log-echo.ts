@@ -12,15 +12,12 @@
 import { randomBytes } from 'node:crypto'
 
 /** Lines longer than this are shortened for display (parsed whole). */
-export const DISPLAY_CAP = 4000
+const DISPLAY_CAP = 4000
 
 export interface LogEchoOptions {
-  /**
-   * Writes text to the step's standard output as is; false when the
-   * output is backed up and `drained` should be awaited.
-   */
-  write: (text: string) => boolean
-  /** Resolves when backed-up output has been written. */
+  /** Writes text to the step's standard output as is. */
+  write: (text: string) => void
+  /** Resolves once the output has written what it holds; at once if nothing. */
   drained?: () => Promise<void>
   /** Fixed only by tests; a fresh random token otherwise. */
   token?: string
@@ -29,7 +26,6 @@ export interface LogEchoOptions {
 export class LogEcho {
   private readonly token: string
   private groupOpen = false
-  private backedUp = false
 
   constructor(private readonly options: LogEchoOptions) {
     this.token = options.token ?? randomBytes(16).toString('hex')
@@ -51,7 +47,7 @@ export class LogEcho {
   printRemote(lines: readonly string[]): void {
     if (lines.length === 0) return
     const shown = lines.map(displayLine)
-    this.backedUp = !this.options.write(
+    this.options.write(
       `::stop-commands::${this.token}\n${shown.join('\n')}\n` +
         `::${this.token}::\n`
     )
@@ -59,8 +55,7 @@ export class LogEcho {
 
   /** Resolves once everything printed so far has left the process. */
   async flushed(): Promise<void> {
-    if (this.backedUp && this.options.drained) await this.options.drained()
-    this.backedUp = false
+    await this.options.drained?.()
   }
 }
 

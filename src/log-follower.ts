@@ -59,7 +59,7 @@ export function isMarkerLine(line: string, marker: string): boolean {
   return line.replace(LOGGING_PREFIX, '').trim() === marker
 }
 
-export function isFinished(status: string | undefined): boolean {
+function isFinished(status: string | undefined): boolean {
   return status !== undefined && !UNFINISHED_STATUSES.has(status)
 }
 

@@ -19,8 +19,8 @@ import { decideVerdict } from './verdict.js'
 export interface RunEnvironment {
   clock: Clock
   random: () => number
-  /** Writes to stdout; false when it is backed up (see `stdoutDrained`). */
-  writeStdout: (text: string) => boolean
+  writeStdout: (text: string) => void
+  /** Resolves once stdout has written what it holds; at once if nothing. */
   stdoutDrained: () => Promise<void>
   /** Aborted when the runner cancels the step. */
   cancelSignal: AbortSignal
@@ -36,8 +36,12 @@ function defaultEnvironment(): RunEnvironment {
     clock: systemClock,
     random: Math.random,
     writeStdout: text => process.stdout.write(text),
+    // Asked only when the stream still holds unwritten text: a 'drain'
+    // that already happened would otherwise be waited for forever.
     stdoutDrained: () =>
-      new Promise(resolve => process.stdout.once('drain', resolve)),
+      process.stdout.writableNeedDrain
+        ? new Promise(resolve => process.stdout.once('drain', resolve))
+        : Promise.resolve(),
     cancelSignal,
     cancelReason
   }
@@ -63,7 +67,16 @@ export async function run(
   for (const line of describeSettings(settings)) core.debug(line)
 
   try {
-    await followAndReport(settings, environment)
+    const report = await followAndReport(settings, environment)
+    if (report.verdict === 'succeeded') {
+      core.info(
+        `Job ${settings.jobId} succeeded` +
+          (report.finetunedOutput ? `: model ${report.finetunedOutput}.` : '.')
+      )
+      process.exitCode = core.ExitCode.Success
+    } else {
+      core.setFailed(report.reason)
+    }
   } catch (error) {
     // Only a bug gets here; the message is still shown without a stack.
     core.setFailed(
@@ -73,12 +86,14 @@ export async function run(
   }
 }
 
+/** Follows the job, decides, and writes the outputs and the summary. */
 async function followAndReport(
   settings: Settings,
   environment: RunEnvironment
-): Promise<void> {
+): Promise<RunReport> {
   const { clock } = environment
   const startedAt = clock.now()
+  const deadline = startedAt + settings.timeoutMs
   const log = (message: string): void => core.info(message)
 
   const client = new DashScopeClient({
@@ -89,7 +104,7 @@ async function followAndReport(
     requestTimeoutMs: settings.requestTimeoutMs,
     clock,
     signal: environment.cancelSignal,
-    deadline: startedAt + settings.timeoutMs,
+    deadline,
     backoff: {
       // Retries start fast and never wait much longer than a few polls.
       initialMs: Math.min(1000, settings.pollIntervalMs),
@@ -109,7 +124,7 @@ async function followAndReport(
     echo,
     clock,
     signal: environment.cancelSignal,
-    deadline: startedAt + settings.timeoutMs,
+    deadline,
     pollIntervalMs: settings.pollIntervalMs,
     completionMarker: settings.completionMarker,
     requireMarker: settings.requireMarker,
@@ -140,6 +155,7 @@ async function followAndReport(
   }
   client.dispose()
 
+  const found = metrics.metrics
   const decision = failure
     ? { verdict: 'failed' as const, reason: failure }
     : decideVerdict({
@@ -156,8 +172,8 @@ async function followAndReport(
         lastFault: follower.lastFault,
         cancelSignal: environment.cancelReason(),
         cancelOutcome,
-        trainLoss: metrics.metrics.trainLoss,
-        evalLoss: metrics.metrics.evalLoss,
+        trainLoss: found.trainLoss,
+        evalLoss: found.evalLoss,
         maxTrainLoss: settings.maxTrainLoss,
         maxEvalLoss: settings.maxEvalLoss
       })
@@ -168,8 +184,8 @@ async function followAndReport(
     reason: decision.reason,
     status: follower.status,
     finetunedOutput: follower.job?.finetunedOutput,
-    tokenUsage: tokenUsage(metrics.metrics, follower.job?.usage),
-    metrics: metrics.metrics,
+    tokenUsage: tokenUsage(found, follower.job?.usage),
+    metrics: found,
     curve: metrics.curve,
     logLines: follower.linesRead,
     durationMs: clock.now() - startedAt,
@@ -180,15 +196,7 @@ async function followAndReport(
   setOutputs(report, core.setOutput, core.warning)
   await writeSummary(report)
   core.debug(`${client.requestCount} requests sent`)
-
-  if (report.verdict === 'succeeded') {
-    core.info(
-      `Job ${settings.jobId} succeeded` +
-        (report.finetunedOutput ? `: model ${report.finetunedOutput}.` : '.')
-    )
-  } else {
-    core.setFailed(report.reason)
-  }
+  return report
 }
 
 async function cancelJob(client: DashScopeClient): Promise<string> {

@@ -6,8 +6,8 @@
 // that understands only the shapes a trainer prints and skips everything else.
 //
 // `read` is called for every line of logs that can run to a million lines, so
-// each line is first checked with a few substring searches and only a line
-// that can carry a metric is parsed. The reader holds scalars and a bounded
+// a line is parsed only when a `{` or one of a few keywords shows it can
+// carry a metric. The reader holds scalars and a bounded
 // loss curve, never the lines themselves.
 
 import {
@@ -167,11 +167,11 @@ export class MetricsReader {
   private readDict(fields: DictFields): void {
     let step: number | undefined
     const stepOfMax = fields['global_step/max_steps']
-    const stepPair =
-      typeof stepOfMax === 'string' ? readStepOfMax(stepOfMax) : undefined
-    if (stepPair) {
-      step = stepPair[0]
-      this.maxSteps = stepPair[1]
+    const stepMatch =
+      typeof stepOfMax === 'string' ? STEP_OF_MAX.exec(stepOfMax) : null
+    if (stepMatch) {
+      step = Number(stepMatch[1])
+      this.maxSteps = Number(stepMatch[2])
     }
     const globalStep = fields.global_step
     if (isCount(globalStep)) step = globalStep
@@ -569,24 +569,6 @@ function isDecimal(word: string): boolean {
     while (isDigit(code)) code = word.charCodeAt(++at)
   }
   return at === word.length
-}
-
-/** What STEP_OF_MAX matches, `n/N`, read by hand for the same reason. */
-function readStepOfMax(text: string): [number, number] | undefined {
-  const slash = text.indexOf('/')
-  let plain =
-    slash > 0 &&
-    slash <= 15 &&
-    slash < text.length - 1 &&
-    text.length - slash <= 16
-  for (let at = 0; plain && at < text.length; at++) {
-    if (at !== slash && !isDigit(text.charCodeAt(at))) plain = false
-  }
-  if (plain)
-    return [Number(text.slice(0, slash)), Number(text.slice(slash + 1))]
-  // Spaces around the numbers, or anything odd, take the careful path.
-  const match = STEP_OF_MAX.exec(text)
-  return match ? [Number(match[1]), Number(match[2])] : undefined
 }
 
 /** Interprets a bare Python word: a number, `nan`, `inf`, `True`, `None`. */

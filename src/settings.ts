@@ -3,7 +3,7 @@
 // before any request is sent, with a message that names the input, shows the
 // value (never the key) and says what would be accepted.
 
-export const REGION_BASE_URLS = {
+const REGION_BASE_URLS = {
   singapore: 'https://dashscope-intl.aliyuncs.com/api/v1',
   beijing: 'https://dashscope.aliyuncs.com/api/v1',
   virginia: 'https://dashscope-us.aliyuncs.com/api/v1',

@@ -11,12 +11,12 @@ import {
 } from './envelopes.js'
 import type { SimulatedJob } from './simulated-job.js'
 
-export const LOGS_DEFAULT_LINE = 100
+const LOGS_DEFAULT_LINE = 100
 // The reference says a page holds at most 1000 lines but not what happens
 // when more are asked for. Capping quietly, rather than refusing, is the
 // answer a client can least rely on by accident: it must page by the number
 // of lines it received, not by the number it asked for.
-export const LOGS_MAX_LINE = 1000
+const LOGS_MAX_LINE = 1000
 
 const LIST_DEFAULT_PAGE_SIZE = 10
 const LIST_MAX_PAGE_SIZE = 100

@@ -18,7 +18,7 @@ export function newRequestId(): string {
   return randomUUID()
 }
 
-export function jsonAnswer(
+function jsonAnswer(
   status: number,
   body: string,
   headers: Record<string, string> = {}
@@ -60,7 +60,7 @@ const MESSAGES_BY_CODE: Record<string, string> = {
   SystemError: 'Internal server error!'
 }
 
-export function defaultMessage(code: string, status: number): string {
+function defaultMessage(code: string, status: number): string {
   const family = code.split('.')[0] ?? code
   return (
     MESSAGES_BY_CODE[code] ??

@@ -8,7 +8,7 @@ export class ScenarioError extends Error {
 
 export type JsonObject = Record<string, unknown>
 
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'

@@ -59,7 +59,7 @@ export function concatenatedLogs(parts: readonly LogSource[]): LogSource {
   }
 }
 
-export const FIXTURE_LOGS_DIR = fileURLToPath(
+const FIXTURE_LOGS_DIR = fileURLToPath(
   new URL('./fixtures/logs/', import.meta.url)
 )
 

@@ -108,7 +108,7 @@ export interface Scenario {
   jobs: JobScenario[]
 }
 
-export const BUILTIN_SCENARIOS_DIR = fileURLToPath(
+const BUILTIN_SCENARIOS_DIR = fileURLToPath(
   new URL('./scenarios/', import.meta.url)
 )
 

@@ -26,7 +26,7 @@ import {
 } from './scenario.js'
 import { SimulatedJob, type JobEndpoint } from './simulated-job.js'
 
-export const API_PREFIX = '/api/v1'
+const API_PREFIX = '/api/v1'
 const FINE_TUNES_PATH = `${API_PREFIX}/fine-tunes`
 
 export type RecordedEndpoint = JobEndpoint | 'list' | 'unknown'
