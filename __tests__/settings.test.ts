@@ -62,6 +62,25 @@ describe('reading the inputs', () => {
     expect(settings.maxTrainLoss).toBe(0.1)
   })
 
+  test('ignores the region, even a bad one, when base-url is given', () => {
+    const settings = settingsFrom({
+      ...MINIMAL,
+      region: 'mars',
+      'base-url': 'http://127.0.0.1:9/api/v1'
+    })
+    expect(settings.baseUrl).toBe('http://127.0.0.1:9/api/v1')
+  })
+
+  test('reads numbers the same way in every input', () => {
+    const settings = settingsFrom({
+      ...MINIMAL,
+      timeout: '1e2',
+      'max-eval-loss': '1e2'
+    })
+    expect(settings.timeoutMs).toBe(100 * 60_000)
+    expect(settings.maxEvalLoss).toBe(100)
+  })
+
   test('reports every bad input at once', () => {
     expect(() =>
       settingsFrom({ ...MINIMAL, region: 'mars', timeout: '-1' })

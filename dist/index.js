@@ -31840,6 +31840,25 @@ function parseRetryAfter(header, nowEpochMs) {
     return Math.max(0, date - nowEpochMs);
 }
 
+;// CONCATENATED MODULE: ./src/shorten.ts
+// Cutting text to a length for display. A cut between the two halves of a
+// surrogate pair would leave half a character, which prints as garbage (and
+// is not valid UTF-8 when written out), so every cut in the action goes
+// through here.
+/** Where to cut `text` to keep at most `max` UTF-16 units, whole. */
+function cutPoint(text, max) {
+    if (text.length <= max)
+        return text.length;
+    const code = text.charCodeAt(max - 1);
+    return code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+}
+/** `text` itself, or its start with `…`, at most `max` units in all. */
+function shorten(text, max) {
+    if (text.length <= max)
+        return text;
+    return text.slice(0, cutPoint(text, max - 1)) + '…';
+}
+
 ;// CONCATENATED MODULE: ./src/dashscope-client.ts
 // The DashScope fine-tuning endpoints the action uses, with the retry loop
 // that rides out throttling, gateway pages, resets and stalls.
@@ -31850,6 +31869,7 @@ function parseRetryAfter(header, nowEpochMs) {
 // carry the key to another host, and its body reader never gives up on a
 // stalled answer. So each request here is one raw attempt with its own
 // deadline, the key is set per request, and redirects are errors.
+
 
 
 
@@ -32133,7 +32153,7 @@ class DashScopeClient {
         const flat = this.redact(value)
             .replace(/[\x00-\x1f\x7f]+/g, ' ')
             .trim();
-        return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+        return shorten(flat, 300);
     }
 }
 /**
@@ -32229,6 +32249,7 @@ function readBody(message, signal) {
 // of the page (a table row, a code block, a link), and every piece of it is
 // capped, so the summary stays far under GitHub's 1 MiB limit per step
 // whatever the log holds.
+
 
 // The caps, counted in characters of the source text. Escaping can make a
 // character six (`|` becomes `&#124;`), so the worst case is the heading and
@@ -32417,23 +32438,14 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/g;
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 function cleanText(value, max) {
-    const clean = truncate(value, max * 2)
+    const clean = shorten(value, max * 2)
         .replace(ANSI_ESCAPE, '')
         .replace(LINE_BREAK, ' ')
         .replace(CONTROL, ' ')
         .replace(BIDI, '');
-    return truncate(clean, max);
+    return shorten(clean, max);
 }
 /** Cuts to `max` characters with an ellipsis, never inside a UTF-16 pair. */
-function truncate(value, max) {
-    if (value.length <= max)
-        return value;
-    let end = max - 1;
-    const code = value.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff)
-        end--;
-    return value.slice(0, end) + '…';
-}
 // Every character that can start inline Markdown or HTML becomes a numeric
 // character reference, which renders as the character and means nothing
 // else: `<` and `&` (tags, entities), `|` (a table cell), `` ` `` (code),
@@ -32478,6 +32490,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 // none of them. The token is random for every run, so no line can guess it
 // and resume commands early. The group is opened before commands stop and
 // closed after they resume, so it still folds.
+
 
 /** Lines longer than this are shortened for display (parsed whole). */
 const DISPLAY_CAP = 4000;
@@ -32535,12 +32548,7 @@ function displayLine(line) {
         text = states[states.length - 1] ?? '';
     }
     if (text.length > DISPLAY_CAP) {
-        // Cutting between the halves of a surrogate pair would print a broken
-        // character; step back one unit when the cut lands there.
-        let end = DISPLAY_CAP;
-        const code = text.charCodeAt(end - 1);
-        if (code >= 0xd800 && code <= 0xdbff)
-            end--;
+        const end = cutPoint(text, DISPLAY_CAP);
         text =
             `${text.slice(0, end)} … [${text.length - end} more characters ` +
                 'not shown]';
@@ -32559,6 +32567,7 @@ function displayLine(line) {
 // complete. After the status turns terminal, the log is read again after a
 // short settling pause until a read brings nothing: the pipeline writes its
 // last lines (token usage among them) a second or so after the status moves.
+
 
 /** Statuses of a job that has not finished; any other status is an end. */
 const UNFINISHED_STATUSES = new Set([
@@ -32750,7 +32759,7 @@ class LogFollower {
     keepLast(lines) {
         const tail = lines
             .slice(-KEPT_LAST_LINES)
-            .map(line => line.slice(0, KEPT_LINE_CHARS));
+            .map(line => shorten(line, KEPT_LINE_CHARS));
         this.lastLines.push(...tail);
         if (this.lastLines.length > KEPT_LAST_LINES) {
             this.lastLines.splice(0, this.lastLines.length - KEPT_LAST_LINES);
@@ -33470,6 +33479,7 @@ function setOutputs(report, setOutput, warn) {
 // settings object. Nothing else reads inputs. A bad value stops the run
 // before any request is sent, with a message that names the input, shows the
 // value (never the key) and says what would be accepted.
+
 const REGION_BASE_URLS = {
     singapore: 'https://dashscope-intl.aliyuncs.com/api/v1',
     beijing: 'https://dashscope.aliyuncs.com/api/v1',
@@ -33494,6 +33504,9 @@ const JOB_ID_EXAMPLE = 'ft-202410291653-1c7f';
 // Keys are opaque tokens; whitespace or control characters inside one can
 // only be a copy-paste accident, and would corrupt the Authorization header.
 const API_KEY_PATTERN = /^[\x21-\x7e]{8,512}$/;
+// Digits with an optional point and exponent: `15`, `0.5`, `.5`, `1e-2`. No
+// sign, hex, `Infinity` or spaces inside, which Number() would also take.
+const PLAIN_NUMBER = /^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i;
 const WORKSPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 function isLoopbackHost(hostname) {
@@ -33501,8 +33514,7 @@ function isLoopbackHost(hostname) {
 }
 /** Shows a user's value in a message without letting it run on for pages. */
 function quote(value) {
-    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
-    return JSON.stringify(shown);
+    return JSON.stringify(shorten(value, 80));
 }
 function readSettings(readInput) {
     const problems = [];
@@ -33518,8 +33530,7 @@ function readSettings(readInput) {
         if (text === '')
             return fallback;
         const value = Number(text);
-        if (!/^[0-9]*\.?[0-9]+$/.test(text) ||
-            !(value >= rule.min && value <= rule.max)) {
+        if (!PLAIN_NUMBER.test(text) || !(value >= rule.min && value <= rule.max)) {
             problems.push(`Input '${name}' is ${quote(text)}: expected a number of ` +
                 `${rule.unit} from ${rule.min} to ${rule.max}, ` +
                 `such as ${rule.example}.`);
@@ -33532,7 +33543,7 @@ function readSettings(readInput) {
         if (text === '')
             return undefined;
         const value = Number(text);
-        if (!/^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(text) || !isFinite(value)) {
+        if (!PLAIN_NUMBER.test(text) || !isFinite(value)) {
             problems.push(`Input '${name}' is ${quote(text)}: expected a non-negative ` +
                 `number such as 1.5, or nothing to skip this check.`);
             return undefined;
@@ -33563,18 +33574,19 @@ function readSettings(readInput) {
         problems.push(`Input 'api-key' is not a plausible DashScope key: expected 8 to 512 ` +
             `printable characters with no spaces or line breaks inside.`);
     }
+    // The region is ignored, and so not checked, when base-url is given.
+    const baseUrlText = input('base-url');
     const regionText = input('region').toLowerCase() || 'singapore';
     const regions = Object.keys(REGION_BASE_URLS);
     let region = 'singapore';
     if (regions.includes(regionText)) {
         region = regionText;
     }
-    else {
+    else if (baseUrlText === '') {
         problems.push(`Input 'region' is ${quote(regionText)}: expected one of ` +
             `${regions.join(', ')}.`);
     }
     let baseUrl = REGION_BASE_URLS[region];
-    const baseUrlText = input('base-url');
     if (baseUrlText !== '') {
         const checked = checkBaseUrl(baseUrlText);
         if (typeof checked === 'string')
@@ -33682,6 +33694,7 @@ function describeSettings(settings) {
 // the workflow set was met. Everything else is red, with the reason.
 
 
+
 /** How many of the last log lines a failure message quotes. */
 const QUOTED_LINES = 5;
 function decideVerdict(facts) {
@@ -33769,7 +33782,7 @@ function quoteLastLines(lines) {
         return ' The log was empty.';
     const quoted = lines
         .slice(-QUOTED_LINES)
-        .map(line => `  ${displayLine(line).slice(0, 500)}`);
+        .map(line => `  ${shorten(displayLine(line), 500)}`);
     return `\nLast log lines:\n${quoted.join('\n')}`;
 }
 

@@ -22,6 +22,7 @@ import {
 } from './api-errors.js'
 import { backoffDelay, parseRetryAfter, type BackoffPolicy } from './backoff.js'
 import { formatDuration, type Clock } from './clock.js'
+import { shorten } from './shorten.js'
 
 export interface LogPage {
   /** How many lines the job's log holds now. */
@@ -411,7 +412,7 @@ export class DashScopeClient {
     const flat = this.redact(value)
       .replace(/[\x00-\x1f\x7f]+/g, ' ')
       .trim()
-    return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat
+    return shorten(flat, 300)
   }
 }
 

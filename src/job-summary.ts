@@ -8,6 +8,7 @@
 // whatever the log holds.
 
 import { formatDuration } from './clock.js'
+import { shorten } from './shorten.js'
 import type { LossCurve, LossPoint } from './loss-curve.js'
 import type { RunReport, Verdict } from './run-report.js'
 
@@ -225,23 +226,15 @@ const LINE_BREAK = /\r\n|[\n\r\u2028\u2029]/g
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g
 
 function cleanText(value: string, max: number): string {
-  const clean = truncate(value, max * 2)
+  const clean = shorten(value, max * 2)
     .replace(ANSI_ESCAPE, '')
     .replace(LINE_BREAK, ' ')
     .replace(CONTROL, ' ')
     .replace(BIDI, '')
-  return truncate(clean, max)
+  return shorten(clean, max)
 }
 
 /** Cuts to `max` characters with an ellipsis, never inside a UTF-16 pair. */
-function truncate(value: string, max: number): string {
-  if (value.length <= max) return value
-  let end = max - 1
-  const code = value.charCodeAt(end - 1)
-  if (code >= 0xd800 && code <= 0xdbff) end--
-  return value.slice(0, end) + '…'
-}
-
 // Every character that can start inline Markdown or HTML becomes a numeric
 // character reference, which renders as the character and means nothing
 // else: `<` and `&` (tags, entities), `|` (a table cell), `` ` `` (code),

@@ -10,6 +10,7 @@
 // closed after they resume, so it still folds.
 
 import { randomBytes } from 'node:crypto'
+import { cutPoint } from './shorten.js'
 
 /** Lines longer than this are shortened for display (parsed whole). */
 const DISPLAY_CAP = 4000
@@ -83,11 +84,7 @@ export function displayLine(line: string): string {
     text = states[states.length - 1] ?? ''
   }
   if (text.length > DISPLAY_CAP) {
-    // Cutting between the halves of a surrogate pair would print a broken
-    // character; step back one unit when the cut lands there.
-    let end = DISPLAY_CAP
-    const code = text.charCodeAt(end - 1)
-    if (code >= 0xd800 && code <= 0xdbff) end--
+    const end = cutPoint(text, DISPLAY_CAP)
     text =
       `${text.slice(0, end)} … [${text.length - end} more characters ` +
       'not shown]'

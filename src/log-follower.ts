@@ -17,6 +17,7 @@ import {
   type LogPage
 } from './dashscope-client.js'
 import type { LogEcho } from './log-echo.js'
+import { shorten } from './shorten.js'
 
 /** The part of the API client the follower needs. */
 export interface JobReader {
@@ -263,7 +264,7 @@ export class LogFollower {
   private keepLast(lines: readonly string[]): void {
     const tail = lines
       .slice(-KEPT_LAST_LINES)
-      .map(line => line.slice(0, KEPT_LINE_CHARS))
+      .map(line => shorten(line, KEPT_LINE_CHARS))
     this.lastLines.push(...tail)
     if (this.lastLines.length > KEPT_LAST_LINES) {
       this.lastLines.splice(0, this.lastLines.length - KEPT_LAST_LINES)

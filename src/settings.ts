@@ -3,6 +3,8 @@
 // before any request is sent, with a message that names the input, shows the
 // value (never the key) and says what would be accepted.
 
+import { shorten } from './shorten.js'
+
 const REGION_BASE_URLS = {
   singapore: 'https://dashscope-intl.aliyuncs.com/api/v1',
   beijing: 'https://dashscope.aliyuncs.com/api/v1',
@@ -54,6 +56,10 @@ const JOB_ID_EXAMPLE = 'ft-202410291653-1c7f'
 // only be a copy-paste accident, and would corrupt the Authorization header.
 const API_KEY_PATTERN = /^[\x21-\x7e]{8,512}$/
 
+// Digits with an optional point and exponent: `15`, `0.5`, `.5`, `1e-2`. No
+// sign, hex, `Infinity` or spaces inside, which Number() would also take.
+const PLAIN_NUMBER = /^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i
+
 const WORKSPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]'])
@@ -64,8 +70,7 @@ function isLoopbackHost(hostname: string): boolean {
 
 /** Shows a user's value in a message without letting it run on for pages. */
 function quote(value: string): string {
-  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value
-  return JSON.stringify(shown)
+  return JSON.stringify(shorten(value, 80))
 }
 
 interface NumberRule {
@@ -89,10 +94,7 @@ export function readSettings(readInput: InputReader): Settings {
     const text = input(name)
     if (text === '') return fallback
     const value = Number(text)
-    if (
-      !/^[0-9]*\.?[0-9]+$/.test(text) ||
-      !(value >= rule.min && value <= rule.max)
-    ) {
+    if (!PLAIN_NUMBER.test(text) || !(value >= rule.min && value <= rule.max)) {
       problems.push(
         `Input '${name}' is ${quote(text)}: expected a number of ` +
           `${rule.unit} from ${rule.min} to ${rule.max}, ` +
@@ -107,7 +109,7 @@ export function readSettings(readInput: InputReader): Settings {
     const text = input(name)
     if (text === '') return undefined
     const value = Number(text)
-    if (!/^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(text) || !isFinite(value)) {
+    if (!PLAIN_NUMBER.test(text) || !isFinite(value)) {
       problems.push(
         `Input '${name}' is ${quote(text)}: expected a non-negative ` +
           `number such as 1.5, or nothing to skip this check.`
@@ -148,12 +150,14 @@ export function readSettings(readInput: InputReader): Settings {
     )
   }
 
+  // The region is ignored, and so not checked, when base-url is given.
+  const baseUrlText = input('base-url')
   const regionText = input('region').toLowerCase() || 'singapore'
   const regions = Object.keys(REGION_BASE_URLS)
   let region: Region = 'singapore'
   if (regions.includes(regionText)) {
     region = regionText as Region
-  } else {
+  } else if (baseUrlText === '') {
     problems.push(
       `Input 'region' is ${quote(regionText)}: expected one of ` +
         `${regions.join(', ')}.`
@@ -161,7 +165,6 @@ export function readSettings(readInput: InputReader): Settings {
   }
 
   let baseUrl: string = REGION_BASE_URLS[region]
-  const baseUrlText = input('base-url')
   if (baseUrlText !== '') {
     const checked = checkBaseUrl(baseUrlText)
     if (typeof checked === 'string') baseUrl = checked

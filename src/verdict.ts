@@ -7,6 +7,7 @@ import { formatDuration } from './clock.js'
 import { displayLine } from './log-echo.js'
 import type { Ending } from './log-follower.js'
 import type { Verdict } from './run-report.js'
+import { shorten } from './shorten.js'
 
 /** What the run knows when it decides. */
 export interface VerdictFacts {
@@ -152,6 +153,6 @@ function quoteLastLines(lines: readonly string[]): string {
   if (lines.length === 0) return ' The log was empty.'
   const quoted = lines
     .slice(-QUOTED_LINES)
-    .map(line => `  ${displayLine(line).slice(0, 500)}`)
+    .map(line => `  ${shorten(displayLine(line), 500)}`)
   return `\nLast log lines:\n${quoted.join('\n')}`
 }
