@@ -33840,7 +33840,9 @@ async function run(environment = defaultEnvironment()) {
         if (report.verdict === 'succeeded') {
             info(`Job ${settings.jobId} succeeded` +
                 (report.finetunedOutput ? `: model ${report.finetunedOutput}.` : '.'));
-            process.exitCode = ExitCode.Success;
+            // Clears the failing exit code the entry starts with. A plain 0, not
+            // core.ExitCode: local-action's stand-in for the toolkit lacks it.
+            process.exitCode = 0;
         }
         else {
             setFailed(report.reason);

@@ -73,7 +73,9 @@ export async function run(
         `Job ${settings.jobId} succeeded` +
           (report.finetunedOutput ? `: model ${report.finetunedOutput}.` : '.')
       )
-      process.exitCode = core.ExitCode.Success
+      // Clears the failing exit code the entry starts with. A plain 0, not
+      // core.ExitCode: local-action's stand-in for the toolkit lacks it.
+      process.exitCode = 0
     } else {
       core.setFailed(report.reason)
     }
