@@ -7,21 +7,21 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+// The build command is taken from package.json, with its output folder
+// swapped, so that this check can never drift from `npm run build`.
+const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  scripts: { build: string }
+}
+const buildWords = packageJson.scripts.build.split(/\s+/)
+const outAt = buildWords.indexOf('--out')
+if (buildWords[0] !== 'ncc' || outAt < 0) {
+  throw new Error('The build script is expected to be `ncc build … --out …`.')
+}
+
 const fresh = mkdtempSync(join(tmpdir(), 'ft-gate-dist-'))
 try {
-  execFileSync(
-    'npx',
-    [
-      'ncc',
-      'build',
-      'src/index.ts',
-      '--out',
-      fresh,
-      '--license',
-      'licenses.txt'
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] }
-  )
+  buildWords[outAt + 1] = fresh
+  execFileSync('npx', buildWords, { stdio: ['ignore', 'ignore', 'inherit'] })
   const names = new Set([...readdirSync('dist'), ...readdirSync(fresh)])
   const differing = [...names].filter(name => {
     try {
