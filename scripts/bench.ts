@@ -22,7 +22,7 @@
 // read the wrong number of lines), because then no figure can be trusted.
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,7 +32,7 @@ import type { JobScenario, TimelineStep } from '../src/simulator/scenario.js'
 import { startSimulator, type Simulator } from '../src/simulator/server.js'
 import {
   BUNDLE,
-  inputVariable,
+  prepareStepFiles,
   parseOutputsFile
 } from './run-bundled-action.js'
 
@@ -293,36 +293,23 @@ async function runAction(
   inputs: Record<string, string>,
   options: { peakRss?: boolean } = {}
 ): Promise<ActionRun> {
-  const folder = mkdtempSync(join(tmpdir(), 'ft-gate-bench-'))
-  const outputPath = join(folder, 'output')
-  const summaryPath = join(folder, 'summary')
-  writeFileSync(outputPath, '')
-  writeFileSync(summaryPath, '')
-
-  const env: Record<string, string> = {
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    RUNNER_TEMP: folder
-  }
-  const allInputs: Record<string, string> = {
+  const step = prepareStepFiles({
     'api-key': API_KEY,
     'base-url': bench.baseUrl,
     ...inputs
-  }
-  for (const [name, value] of Object.entries(allInputs)) {
-    env[inputVariable(name)] = value
-  }
-
+  })
   try {
-    const run = await runNode([BUNDLE], { env, peakRss: options.peakRss })
+    const run = await runNode([BUNDLE], {
+      env: step.env,
+      peakRss: options.peakRss
+    })
     return {
       ...run,
-      outputs: parseOutputsFile(readFileSync(outputPath, 'utf8')),
+      outputs: parseOutputsFile(step.read().outputsFile),
       requests: bench.simulator.requests.length
     }
   } finally {
-    rmSync(folder, { recursive: true, force: true })
+    step.remove()
   }
 }
 

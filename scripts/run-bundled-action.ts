@@ -53,10 +53,20 @@ export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
 }
 
-export function startBundledAction(
-  inputs: Record<string, string>,
-  options: StartOptions = {}
-): ActionProcess {
+/** What a runner sets up for one step: files, and variables naming them. */
+export interface StepFiles {
+  folder: string
+  outputPath: string
+  summaryPath: string
+  /** The runner's variables: the files, and every input as `INPUT_*`. */
+  env: Record<string, string>
+  /** The outputs file and the summary as the step left them. */
+  read(): { outputsFile: string; summary: string }
+  /** Removes the folder and its files. */
+  remove(): void
+}
+
+export function prepareStepFiles(inputs: Record<string, string>): StepFiles {
   const folder = mkdtempSync(join(tmpdir(), 'ft-gate-run-'))
   const outputPath = join(folder, 'output')
   const summaryPath = join(folder, 'summary')
@@ -64,16 +74,37 @@ export function startBundledAction(
   writeFileSync(summaryPath, '')
 
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? folder,
     GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: outputPath,
     GITHUB_STEP_SUMMARY: summaryPath,
-    RUNNER_TEMP: folder,
-    ...options.env
+    RUNNER_TEMP: folder
   }
   for (const [name, value] of Object.entries(inputs)) {
     env[inputVariable(name)] = value
+  }
+  return {
+    folder,
+    outputPath,
+    summaryPath,
+    env,
+    read: () => ({
+      outputsFile: readFileSync(outputPath, 'utf8'),
+      summary: readFileSync(summaryPath, 'utf8')
+    }),
+    remove: () => rmSync(folder, { recursive: true, force: true })
+  }
+}
+
+export function startBundledAction(
+  inputs: Record<string, string>,
+  options: StartOptions = {}
+): ActionProcess {
+  const step = prepareStepFiles(inputs)
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? step.folder,
+    ...step.env,
+    ...options.env
   }
 
   const startedAt = performance.now()
@@ -133,9 +164,8 @@ export function startBundledAction(
           new Error(`The action exited without printing ${watcher.test}`)
         )
       }
-      const outputsFile = readFileSync(outputPath, 'utf8')
-      const summary = readFileSync(summaryPath, 'utf8')
-      rmSync(folder, { recursive: true, force: true })
+      const { outputsFile, summary } = step.read()
+      step.remove()
       resolve({
         exitCode,
         signal,
