@@ -32115,7 +32115,7 @@ class DashScopeClient {
             if (envelope && envelope.output && typeof envelope.output === 'object') {
                 return envelope.output;
             }
-            throw new TransientFault(`HTTP 200 with ${describeBody(answer)} instead of the API's JSON`);
+            throw new TransientFault(`HTTP 200 with ${describeBody(answer, parsed)} instead of the API's JSON`);
         }
         const errorAnswer = {
             httpStatus: answer.status,
@@ -32126,7 +32126,7 @@ class DashScopeClient {
         if (isTransientAnswer(errorAnswer)) {
             const what = envelope?.code
                 ? describeAnswer(errorAnswer)
-                : `HTTP ${answer.status} with ${describeBody(answer)}`;
+                : `HTTP ${answer.status} with ${describeBody(answer, parsed)}`;
             throw new TransientFault(what, parseRetryAfter(answer.headers['retry-after'], Date.now()));
         }
         if (answer.status >= 300 && answer.status < 400) {
@@ -32180,13 +32180,13 @@ function parseJson(text) {
     }
 }
 /** Names a body without showing it: gateway pages are noise in a log. */
-function describeBody(answer) {
+function describeBody(answer, parsed) {
     if (answer.body.length === 0)
         return 'an empty body';
     const type = String(answer.headers['content-type'] ?? '');
     if (/html/i.test(type) || /^\s*</.test(answer.body))
         return 'an HTML page';
-    if (parseJson(answer.body) === undefined) {
+    if (parsed === undefined) {
         return `a body that is not JSON (${answer.body.length} bytes)`;
     }
     return 'unexpected JSON';

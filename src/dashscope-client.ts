@@ -200,7 +200,7 @@ export class DashScopeClient {
    * Removes the key from text the server sent, should it echo it back, as
    * written or as it appears inside a JSON string.
    */
-  redact(text: string): string {
+  private redact(text: string): string {
     let clean = text
     for (const form of this.keyForms) {
       if (clean.includes(form)) clean = clean.split(form).join('***')
@@ -367,7 +367,7 @@ export class DashScopeClient {
         return envelope.output
       }
       throw new TransientFault(
-        `HTTP 200 with ${describeBody(answer)} instead of the API's JSON`
+        `HTTP 200 with ${describeBody(answer, parsed)} instead of the API's JSON`
       )
     }
 
@@ -380,7 +380,7 @@ export class DashScopeClient {
     if (isTransientAnswer(errorAnswer)) {
       const what = envelope?.code
         ? describeAnswer(errorAnswer)
-        : `HTTP ${answer.status} with ${describeBody(answer)}`
+        : `HTTP ${answer.status} with ${describeBody(answer, parsed)}`
       throw new TransientFault(
         what,
         parseRetryAfter(answer.headers['retry-after'], Date.now())
@@ -441,11 +441,11 @@ function parseJson(text: string): unknown {
 }
 
 /** Names a body without showing it: gateway pages are noise in a log. */
-function describeBody(answer: RawAnswer): string {
+function describeBody(answer: RawAnswer, parsed: unknown): string {
   if (answer.body.length === 0) return 'an empty body'
   const type = String(answer.headers['content-type'] ?? '')
   if (/html/i.test(type) || /^\s*</.test(answer.body)) return 'an HTML page'
-  if (parseJson(answer.body) === undefined) {
+  if (parsed === undefined) {
     return `a body that is not JSON (${answer.body.length} bytes)`
   }
   return 'unexpected JSON'

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs'
 import type { JsonObject } from './json-fields.js'
-import { TERMINAL_STATUSES } from './scenario.js'
+import { isTerminal } from './scenario.js'
 
 const TEMPLATE_URL = new URL(
   './fixtures/responses/job-succeeded.json',
@@ -17,10 +17,6 @@ function jobTemplate(): JsonObject {
     JSON.parse(readFileSync(TEMPLATE_URL, 'utf8')) as { output: JsonObject }
   ).output
   return template
-}
-
-function isTerminal(status: string): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status)
 }
 
 /**

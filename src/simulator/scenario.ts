@@ -25,6 +25,10 @@ export type { Fault, FaultKind } from './faults.js'
 
 export const TERMINAL_STATUSES = ['SUCCEEDED', 'FAILED', 'CANCELED'] as const
 
+export function isTerminal(status: string): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status)
+}
+
 export type JobStatus =
   | 'PENDING'
   | 'QUEUING'

@@ -16,7 +16,7 @@ import {
   type LogSource
 } from './log-source.js'
 import {
-  TERMINAL_STATUSES,
+  isTerminal,
   type FaultEndpoint,
   type FaultRule,
   type JobScenario,
@@ -153,7 +153,7 @@ export class SimulatedJob {
 
   /** Answers a job read; reads are what move a cancel along. */
   readJobObject(): JsonObject {
-    const job = jobObject(this.id, this.status, this.scenario.job)
+    const job = this.peekJobObject()
     if (this.cancellation) this.cancellation.jobReads += 1
     return job
   }
@@ -165,9 +165,7 @@ export class SimulatedJob {
 
   /** Returns false when the job has already ended and cannot be canceled. */
   cancel(): boolean {
-    if ((TERMINAL_STATUSES as readonly string[]).includes(this.status)) {
-      return false
-    }
+    if (isTerminal(this.status)) return false
     this.cancellation ??= { jobReads: 0 }
     return true
   }
